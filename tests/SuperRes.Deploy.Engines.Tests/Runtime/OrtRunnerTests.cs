@@ -11,7 +11,7 @@ public sealed class OrtRunnerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static OrtRunner RunnerFor(Onnx.ModelProto model, string name) =>
+    private static OrtRunner RunnerFor(global::Onnx.ModelProto model, string name) =>
         new(OrtRunnerOptions.ForBytes(TestOnnxModels.Bytes(model), name) with { IntraOpThreads = 1 });
 
     [Fact]
