@@ -16,7 +16,8 @@ public readonly record struct DimTerm(long Coefficient, Monomial Monomial);
 /// <remarks>
 /// Canonical form of floor division by a constant k: multiples of k are pulled out of the numerator, so what stays inside
 /// has every coefficient in [0, k); a common factor of the coefficients and k is divided out; nested floors merge; and a
-/// single term with coefficient c &gt; k/2 is rewritten as <c>t - ceil(((k-c)t - d)/k)</c>. Modulo is expanded as
+/// single term with coefficient c &gt; k/2 is rewritten as <c>t - ceil(((k-c)t - d)/k)</c> (for k = 2, floor((t+1)/2) as
+/// <c>t - floor(t/2)</c>). Modulo is expanded as
 /// <c>a - k*floor(a/k)</c>. With these rules <c>H + (8 - H mod 8) mod 8</c> becomes <c>8*ceil(H/8)</c>.
 /// </remarks>
 public sealed class DimExpr : IEquatable<DimExpr>
@@ -178,6 +179,12 @@ public sealed class DimExpr : IEquatable<DimExpr>
         if (a.Equals(Zero))
         {
             return Zero;
+        }
+
+        // An exact polynomial quotient: floor((6*N*H*W - 6*N*W) / (2*N*H - 2*N)) = 3*W.
+        if (TryDivideExactly(a, b, out var quotient))
+        {
+            return quotient;
         }
 
         // A monomial divisor that divides every term of the numerator cancels: floor(B*C*H / (4*C)) = floor(B*H / 4).
@@ -527,6 +534,14 @@ public sealed class DimExpr : IEquatable<DimExpr>
 
             // floor((c*t + d)/k) with c > k/2 is t - ceil(((k-c)*t - d)/k) = t - floor(((k-c)*t + (k-1-d))/k):
             // one canonical form per function, so floor(7H/8) and H - ceil(H/8) compare equal.
+            // k = 2 is the tie of that rule (c = k/2): floor((t+1)/2) is written t - floor(t/2), so ceil(H/2) and
+            // H - floor(H/2) have one form.
+            if (k == 2 && d == 1)
+            {
+                var t = new DimExpr([new DimTerm(1, term.Monomial)], 0);
+                return t - FromAtom(new FloorDivAtom(t, Constant(2)));
+            }
+
             if (2 * term.Coefficient > k)
             {
                 var t = new DimExpr([new DimTerm(1, term.Monomial)], 0);
@@ -599,6 +614,53 @@ public sealed class DimExpr : IEquatable<DimExpr>
                 args.Add(e);
             }
         }
+    }
+
+    /// <summary>
+    /// Multivariate long division of a by b; succeeds only when it ends with no remainder, and the quotient is checked by
+    /// multiplying back, so a wrong leading-term choice can only make it fail, never give a wrong result.
+    /// </summary>
+    private static bool TryDivideExactly(DimExpr a, DimExpr b, out DimExpr quotient)
+    {
+        quotient = Zero;
+        if (b._terms.Length == 0)
+        {
+            return false;
+        }
+
+        var lead = b._terms[0];
+        var remainder = a;
+        var q = Zero;
+        for (var step = 0; step < 64 && !remainder.Equals(Zero); step++)
+        {
+            if (remainder._terms.Length == 0)
+            {
+                return false;
+            }
+
+            var r = remainder._terms[0];
+            if (r.Coefficient % lead.Coefficient != 0 || !r.Monomial.TryDivide(lead.Monomial, out var m))
+            {
+                return false;
+            }
+
+            var term = new DimExpr([new DimTerm(r.Coefficient / lead.Coefficient, m)], 0);
+            if (m.IsOne)
+            {
+                term = Constant(r.Coefficient / lead.Coefficient);
+            }
+
+            q += term;
+            remainder -= term * b;
+        }
+
+        if (!remainder.Equals(Zero) || !(q * b).Equals(a))
+        {
+            return false;
+        }
+
+        quotient = q;
+        return true;
     }
 
     private static long Gcd(long a, long b)
