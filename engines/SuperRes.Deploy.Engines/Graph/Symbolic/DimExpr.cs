@@ -312,26 +312,8 @@ public sealed class DimExpr : IEquatable<DimExpr>
 
     public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Key);
 
-    public override string ToString()
-    {
-        if (IsConstant)
-        {
-            return ConstantTerm.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        var sb = new StringBuilder();
-        foreach (var t in _terms)
-        {
-            AppendTerm(sb, t.Coefficient, t.Monomial.Display());
-        }
-
-        if (ConstantTerm != 0)
-        {
-            AppendTerm(sb, ConstantTerm, string.Empty);
-        }
-
-        return sb.ToString();
-    }
+    /// <summary>Readable text (factored where possible, e.g. <c>N*ceil(H/2)*ceil(W/2)</c>); see <see cref="Key"/> for identity.</summary>
+    public override string ToString() => DimExprFormatter.Format(this);
 
     internal void CollectSymbols(HashSet<SymbolAtom> into)
     {
@@ -402,36 +384,6 @@ public sealed class DimExpr : IEquatable<DimExpr>
         ExtremumAtom e => e.Arguments.Select(a => a.Substitute(replacement)).Aggregate((x, y) => Extremum(e.IsMax, x, y)),
         _ => FromAtom(atom),
     };
-
-    private static void AppendTerm(StringBuilder sb, long coefficient, string monomial)
-    {
-        var negative = coefficient < 0;
-        var magnitude = negative ? -(decimal)coefficient : coefficient;
-        if (sb.Length == 0)
-        {
-            if (negative)
-            {
-                sb.Append('-');
-            }
-        }
-        else
-        {
-            sb.Append(negative ? " - " : " + ");
-        }
-
-        if (monomial.Length == 0)
-        {
-            sb.Append(magnitude.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        else if (magnitude == 1)
-        {
-            sb.Append(monomial);
-        }
-        else
-        {
-            sb.Append(magnitude.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('*').Append(monomial);
-        }
-    }
 
     private IEnumerable<DimTerm> AllTerms()
     {

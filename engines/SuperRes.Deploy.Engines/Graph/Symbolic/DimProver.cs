@@ -8,7 +8,7 @@ namespace SuperRes.Deploy.Engines.Graph.Symbolic;
 /// </summary>
 public static class DimProver
 {
-    private const int MaxChoiceCombinations = 16;
+    private const int MaxChoiceCombinations = 64;
     private const int MaxTerms = 400;
 
     /// <summary>True when <paramref name="e"/> ≥ 0 for every value of its symbols within their bounds.</summary>
@@ -20,23 +20,34 @@ public static class DimProver
             return e.ConstantTerm >= 0;
         }
 
-        var extrema = new List<ExtremumAtom>();
+        // Atoms with several usable bounds: each max/min argument, and for floor(x/k) either (x-k+1)/k or the constant
+        // floor(min(x)/k) (the tighter one near the symbols' lower bounds). Every combination is tried (capped).
+        var choiceAtoms = new List<(DimAtom Atom, int Options)>();
         foreach (var t in e.Terms)
         {
             foreach (var f in t.Monomial.Factors)
             {
-                if (f.Atom is ExtremumAtom x && !extrema.Contains(x))
+                if (choiceAtoms.Any(c => c.Atom.Equals(f.Atom)))
                 {
-                    extrema.Add(x);
+                    continue;
+                }
+
+                if (f.Atom is ExtremumAtom x)
+                {
+                    choiceAtoms.Add((x, x.Arguments.Count));
+                }
+                else if (f.Atom is FloorDivAtom { Denominator.IsConstant: true })
+                {
+                    choiceAtoms.Add((f.Atom, 2));
                 }
             }
         }
 
         var combinations = 1;
-        foreach (var x in extrema)
+        foreach (var (_, options) in choiceAtoms)
         {
-            combinations *= x.Arguments.Count;
-            if (combinations > MaxChoiceCombinations)
+            combinations *= options;
+            if (combinations >= MaxChoiceCombinations)
             {
                 combinations = MaxChoiceCombinations;
                 break;
@@ -47,10 +58,10 @@ public static class DimProver
         {
             var choices = new Dictionary<DimAtom, int>();
             var rest = c;
-            foreach (var x in extrema)
+            foreach (var (atom, options) in choiceAtoms)
             {
-                choices[x] = rest % x.Arguments.Count;
-                rest /= x.Arguments.Count;
+                choices[atom] = rest % options;
+                rest /= options;
             }
 
             try
@@ -155,6 +166,15 @@ public static class DimProver
         {
             case FloorDivAtom d when d.Denominator.TryGetConstant(out var k) && k > 0:
                 {
+                    if (lower && choices.TryGetValue(atom, out var option) && option == 1)
+                    {
+                        // floor(x/k) ≥ floor(min(x)/k), with min(x) at the symbols' lower bounds when x only grows with them.
+                        var numerator = Relax(d.Numerator, lower: true, []);
+                        return numerator?.MinimumAtLowerBounds() is { } minimum
+                            ? RationalPolynomial.Constant(new Rational(DimExpr.FloorDivide(minimum.Numerator, checked(minimum.Denominator * k)), 1))
+                            : null;
+                    }
+
                     var inner = Relax(d.Numerator, lower, choices);
                     if (inner is null)
                     {
@@ -293,7 +313,29 @@ public static class DimProver
         }
 
         /// <summary>Substitutes s = lb + t for every symbol and checks that every coefficient is ≥ 0.</summary>
-        public bool IsNonNegativeForSymbolsAtLowerBounds()
+        public bool IsNonNegativeForSymbolsAtLowerBounds() => Shifted()._terms.Values.All(t => !t.Coefficient.IsNegative);
+
+        /// <summary>The minimum over the symbols' ranges when every shifted non-constant coefficient is ≥ 0 (it is the constant term).</summary>
+        public Rational? MinimumAtLowerBounds()
+        {
+            var shifted = Shifted();
+            Rational constant = Rational.Zero;
+            foreach (var (powers, c) in shifted._terms.Values)
+            {
+                if (powers.Count == 0)
+                {
+                    constant = c;
+                }
+                else if (c.IsNegative)
+                {
+                    return null;
+                }
+            }
+
+            return constant;
+        }
+
+        private RationalPolynomial Shifted()
         {
             var shifted = Constant(Rational.Zero);
             foreach (var (powers, c) in _terms.Values)
@@ -317,7 +359,7 @@ public static class DimProver
                 shifted = shifted.Add(term);
             }
 
-            return shifted._terms.Values.All(t => !t.Coefficient.IsNegative);
+            return shifted;
         }
 
         private RationalPolynomial Clone()
