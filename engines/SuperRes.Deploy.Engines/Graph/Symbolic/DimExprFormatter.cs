@@ -118,7 +118,8 @@ internal static class DimExprFormatter
                     }
                 }
 
-                return factors;
+                // Numbers, then plain symbols, then the rest: N*ceil(H/2)*ceil(W/2).
+                return [.. factors.OrderBy(f => f.IsConstant ? 0 : f.AsSymbol is not null ? 1 : 2).ThenBy(f => f.Key, StringComparer.Ordinal)];
             }
         }
 
