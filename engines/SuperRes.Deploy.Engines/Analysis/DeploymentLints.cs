@@ -215,14 +215,14 @@ public static class DeploymentLints
     {
         var indices = ShapeArguments.TryGetValue(node.OpType, out var i) ? i : [];
         var targets = indices.Select(node.Input).Where(v => v is not null).ToList();
-        return targets.Count > 0 && targets.All(v => shapes[v!].Value is { } value && value.IsInteger && value.Ints!.All(e => e is { IsConstant: true }));
+        return targets.Count > 0 && targets.All(v => shapes.ValueOf(v!) is { } value && value.IsInteger && value.Ints!.All(e => e is { IsConstant: true }));
     }
 
     private static string TargetDescription(GraphNode node, ShapeInferenceResult shapes)
     {
         var indices = ShapeArguments.TryGetValue(node.OpType, out var i) ? i : [];
-        var value = indices.Select(node.Input).FirstOrDefault(v => v is not null && shapes[v].Value is not null);
-        return value is null ? string.Empty : $"target {shapes[value].Value}";
+        var value = indices.Select(node.Input).FirstOrDefault(v => v is not null && shapes.ValueOf(v) is not null);
+        return value is null ? string.Empty : $"target {shapes.ValueOf(value)}";
     }
 
     /// <summary>

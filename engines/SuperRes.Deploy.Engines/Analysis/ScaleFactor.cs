@@ -67,7 +67,14 @@ public sealed record ScaleFactor(
             return null;
         }
 
-        var candidates = constraints.ValidValues(symbol.Name, Enumerable.Range(1, 512).Select(v => (long)v)).Where(v => v >= 16).Take(24).ToList();
+        // Sizes that are multiples of 16 first: a downscaler's floor(H/2) is H/2 there, as SR sizes usually are.
+        var valid = constraints.ValidValues(symbol.Name, Enumerable.Range(1, 1024).Select(v => (long)v)).Where(v => v >= 16).ToList();
+        var candidates = valid.Where(v => v % 16 == 0).Take(24).ToList();
+        if (candidates.Count < 4)
+        {
+            candidates = [.. valid.Take(24)];
+        }
+
         if (candidates.Count == 0)
         {
             return null;

@@ -44,6 +44,35 @@ public sealed class ShapeInferenceResult
     /// <summary>Facts of the main-graph value with this name; unknown when there is none.</summary>
     public ValueFacts this[string valueName] => Graph.FindValue(valueName) is { } v ? this[v] : ValueFacts.Unknown;
 
+    /// <summary>
+    /// The known contents of a value: what inference propagated, or the decoded data of a small initializer or Constant;
+    /// null for everything else.
+    /// </summary>
+    public SymbolicValue? ValueOf(GraphValue value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (this[value].Value is { } known)
+        {
+            return known;
+        }
+
+        if (value.GetConstantData() is not { ElementCount: <= SymbolicValue.MaxElements } data)
+        {
+            return null;
+        }
+
+        try
+        {
+            return data.TryGetInt64s(out var ints) ? SymbolicValue.FromConstants(data.Shape, ints)
+                : data.TryGetDoubles(out var doubles) ? SymbolicValue.FromFloats(data.Shape, doubles)
+                : null;
+        }
+        catch (DeployException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Binds the inputs' dynamic dimensions from concrete input shapes (name → dims). See <see cref="ShapeBinding"/>.</summary>
     public ShapeBinding Bind(IReadOnlyDictionary<string, long[]> inputShapes)
     {
