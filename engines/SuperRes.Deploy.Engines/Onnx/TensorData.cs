@@ -56,7 +56,12 @@ public static class TensorData
                 throw DeployException.BadInput($"tensor '{tensor.Name}' has a negative dimension ({d})");
             }
 
-            count = checked(count * d);
+            if (d > 0 && count > long.MaxValue / d)
+            {
+                throw DeployException.BadInput($"tensor '{tensor.Name}' has dimensions whose product overflows 64 bits");
+            }
+
+            count *= d;
         }
 
         return count;
@@ -66,9 +71,19 @@ public static class TensorData
     public static long ByteSize(TensorProto tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        return IsPackedFourBit(tensor.DataType)
-            ? (ElementCount(tensor) + 1) / 2
-            : checked(ElementCount(tensor) * ElementSize(tensor.DataType));
+        var count = ElementCount(tensor);
+        if (IsPackedFourBit(tensor.DataType))
+        {
+            return (count / 2) + (count % 2);
+        }
+
+        var size = ElementSize(tensor.DataType);
+        if (size > 0 && count > long.MaxValue / size)
+        {
+            throw DeployException.BadInput($"tensor '{tensor.Name}' is larger than 2^63 bytes");
+        }
+
+        return count * size;
     }
 
     /// <summary>Whether the tensor's payload lives in an external data file (data_location = EXTERNAL).</summary>
