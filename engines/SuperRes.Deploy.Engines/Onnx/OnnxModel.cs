@@ -6,7 +6,8 @@ namespace SuperRes.Deploy.Engines.Onnx;
 /// <summary>
 /// An ONNX model as loaded from (or to be saved to) a file: the protobuf <see cref="ModelProto"/> plus where its
 /// external data lives. Tensor payloads stored in external data files are read only when asked for
-/// (<see cref="ReadTensorBytes"/>), so analysing a graph never pulls the weights into memory.
+/// (<see cref="ReadTensorBytes"/>, <see cref="OpenTensorStream"/>), so analysing a graph never pulls the weights into
+/// memory. The model holds its external data files open until disposed (docs/interop-ownership.md).
 /// </summary>
 public sealed class OnnxModel : IDisposable
 {

@@ -153,8 +153,9 @@ internal static class OnnxModelReader
             var end = Position + (long)value;
             if (end > limit)
             {
-                throw new MalformedProtobufException(truncated: limit == length,
-                    $"a field at byte {Position} claims {value} bytes, past the end of its message");
+                throw limit == length
+                    ? new MalformedProtobufException(truncated: true, $"a field at byte {Position} needs {value} bytes but the file ends at byte {length}")
+                    : new MalformedProtobufException(truncated: false, $"a field at byte {Position} claims {value} bytes, past the end of its message");
             }
 
             return end;
