@@ -18,18 +18,6 @@ internal sealed class ExternalDataFiles : IDisposable
     /// <summary>Bytes read from external data files so far, by any read through this model.</summary>
     public long BytesRead => Interlocked.Read(ref _bytesRead);
 
-    /// <summary>The data files opened so far (full paths).</summary>
-    public IReadOnlyList<string> OpenedFiles
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _handles.Keys];
-            }
-        }
-    }
-
     /// <summary>Resolves an external tensor, opening its file if needed, and checks the file covers it.</summary>
     public (ExternalReference Reference, SafeFileHandle Handle) Resolve(TensorProto tensor, string? baseDirectory, string modelName)
     {

@@ -160,7 +160,7 @@ public sealed class OnnxModel : IDisposable
 
     /// <summary>
     /// Checks that every external data file exists, stays inside the model's folder and is long enough for its tensors,
-    /// without reading any data. The files are opened and held (see <see cref="ExternalDataFileNames"/>).
+    /// without reading any data or holding the files open (models written one file per tensor can have thousands).
     /// </summary>
     public void VerifyExternalDataFiles()
     {
@@ -168,7 +168,7 @@ public sealed class OnnxModel : IDisposable
         {
             if (TensorData.IsExternal(tensor))
             {
-                _externalFiles.Resolve(tensor, BaseDirectory, DisplayName);
+                ExternalReference.Parse(tensor, BaseDirectory, DisplayName).Verify();
             }
         }
     }

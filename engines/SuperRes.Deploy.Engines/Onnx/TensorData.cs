@@ -101,17 +101,7 @@ public static class TensorData
     public static (string File, long Offset, long Length) ResolveExternal(TensorProto tensor, string? baseDirectory, string modelName)
     {
         var reference = ExternalReference.Parse(tensor, baseDirectory, modelName);
-        long fileLength;
-        try
-        {
-            fileLength = new FileInfo(reference.File).Length;
-        }
-        catch (FileNotFoundException)
-        {
-            throw reference.NotFound();
-        }
-
-        reference.CheckFits(fileLength);
+        reference.Verify();
         return (reference.File, reference.Offset, reference.Length);
     }
 
@@ -481,18 +471,7 @@ internal sealed class ExternalReference
     /// <summary>Opens the data file for reading, refusing a symbolic link that leads outside the model's folder.</summary>
     public SafeFileHandle OpenHandle()
     {
-        var info = new FileInfo(File);
-        if (info.LinkTarget is not null)
-        {
-            var target = info.ResolveLinkTarget(returnFinalTarget: true);
-            var root = Path.TrimEndingDirectorySeparator(BaseDirectory) + Path.DirectorySeparatorChar;
-            if (target is null || !target.FullName.StartsWith(root, StringComparison.Ordinal))
-            {
-                throw DeployException.BadInput(
-                    $"{ModelName}: external data file '{Location}' (tensor '{Tensor.Name}') is a link to a file outside the model's folder");
-            }
-        }
-
+        CheckLinkTarget();
         try
         {
             return System.IO.File.OpenHandle(File, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileOptions.RandomAccess);
@@ -507,12 +486,42 @@ internal sealed class ExternalReference
         }
     }
 
+    /// <summary>Checks, without opening the file, that it exists, stays inside the model's folder and covers the tensor.</summary>
+    public void Verify()
+    {
+        var info = new FileInfo(File);
+        if (!info.Exists)
+        {
+            throw NotFound();
+        }
+
+        CheckLinkTarget();
+        CheckFits(info.Length);
+    }
+
     public void CheckFits(long fileLength)
     {
         if (Offset > fileLength || Length > fileLength - Offset)
         {
             throw DeployException.BadInput(
                 $"{ModelName}: external data file '{Location}' is {fileLength} bytes, too short for tensor '{Tensor.Name}' (offset {Offset}, length {Length})");
+        }
+    }
+
+    private void CheckLinkTarget()
+    {
+        var info = new FileInfo(File);
+        if (info.LinkTarget is null)
+        {
+            return;
+        }
+
+        var target = info.ResolveLinkTarget(returnFinalTarget: true);
+        var root = Path.TrimEndingDirectorySeparator(BaseDirectory) + Path.DirectorySeparatorChar;
+        if (target is null || !target.FullName.StartsWith(root, StringComparison.Ordinal))
+        {
+            throw DeployException.BadInput(
+                $"{ModelName}: external data file '{Location}' (tensor '{Tensor.Name}') is a link to a file outside the model's folder");
         }
     }
 
