@@ -1,4 +1,5 @@
 using SuperRes.Deploy.Engines;
+using SuperRes.Deploy.Interop.OnnxRuntime;
 
 namespace SuperRes.Deploy.Cli.Hosting;
 
@@ -17,6 +18,7 @@ public static class ExitCodes
         },
         FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException => ExitCode.BadInput,
         DllNotFoundException => ExitCode.MissingComponent,
+        OrtLibraryNotFoundException => ExitCode.MissingComponent,
         _ => ExitCode.InternalError,
     };
 }
