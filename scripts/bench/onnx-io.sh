@@ -9,7 +9,8 @@
 # peak RSS is the median of 5 runs under /usr/bin/time. Outputs are deleted before every run, so both sides write new
 # files: replacing an existing file makes ext4 flush the new data at rename/close (auto_da_alloc), a file-system cost
 # that would swamp the comparison on a busy disk. Without MODEL, a ~200 MB conv net is generated with
-# scripts/bench/make-large-onnx.py. Needs: dotnet, hyperfine, /usr/bin/time, a python3 that imports onnx (PYTHON=...).
+# models/export/export_fixtures.py --large (a PLKSR-style conv net with ~50 M random weights; needs torch). Needs: dotnet,
+# hyperfine, /usr/bin/time, a python3 that imports onnx (and torch, to generate the model), e.g. PYTHON=/usr/bin/python3.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 runs="${2:-10}"
@@ -28,9 +29,9 @@ trap 'rm -rf "$work"' EXIT
 if [[ $# -ge 1 ]]; then
   model="$(realpath "$1")"
 else
-  model="$work/large.onnx"
-  echo "[bench] generating a ~200 MB model with make-large-onnx.py" >&2
-  "$python" "$repo/scripts/bench/make-large-onnx.py" "$model"
+  model="$work/large_plksr_200mb.onnx"
+  echo "[bench] generating the ~200 MB model with models/export/export_fixtures.py --large" >&2
+  "$python" "$repo/models/export/export_fixtures.py" --large "$work" --only-extra >&2
 fi
 
 echo "[bench] building the CLI (Release)" >&2
@@ -56,7 +57,7 @@ peak_rss_kb() { # median peak RSS (KiB) of 5 runs of a shell command line
 }
 rss_cs=$(peak_rss_kb "$cs_inline"); rss_py=$(peak_rss_kb "$py_inline")
 rss_cs_ext=$(peak_rss_kb "$cs_ext"); rss_py_ext=$(peak_rss_kb "$py_ext")
-bash -c "$cs_inline" && bash -c "$py_inline"
+bash -c "$cs_inline" >/dev/null && bash -c "$py_inline" >/dev/null
 cmp -s "$out/cs.onnx" "$out/py.onnx" && same="identical" || same="different"
 
 "$python" - "$work/times.json" "$size" "$rss_cs" "$rss_py" "$rss_cs_ext" "$rss_py_ext" "$same" "$model" "$runs" <<'PY'
