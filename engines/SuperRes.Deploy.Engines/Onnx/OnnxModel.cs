@@ -177,12 +177,13 @@ public sealed class OnnxModel : IDisposable
     public IReadOnlyList<string> ExternalDataFileNames()
     {
         var files = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tensor in OnnxModelWalker.Tensors(Proto))
         {
             if (TensorData.IsExternal(tensor))
             {
                 var file = ExternalReference.Parse(tensor, BaseDirectory, DisplayName).File;
-                if (!files.Contains(file, StringComparer.Ordinal))
+                if (seen.Add(file))
                 {
                     files.Add(file);
                 }
@@ -218,6 +219,11 @@ public sealed class OnnxModel : IDisposable
 
         using (stream)
         {
+            if (!stream.CanSeek)
+            {
+                throw DeployException.BadInput($"{path} is not a regular file");
+            }
+
             var length = stream.Length;
             if (length == 0)
             {
