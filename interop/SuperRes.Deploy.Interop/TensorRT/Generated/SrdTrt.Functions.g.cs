@@ -11,7 +11,7 @@ namespace SuperRes.Deploy.Interop.TensorRT;
 internal static unsafe partial class SrdTrtNative
 {
     /// <summary>Logical name of the native library; resolved by the loader (TrtShimLibrary).</summary>
-    internal const string LibraryName = "srd_trt";
+    internal const string LibraryName = "SuperRes.Deploy.TensorRtShim";
 
     /// <summary><c>#define SRD_TRT_ABI_VERSION 1</c></summary>
     internal const int SRD_TRT_ABI_VERSION = 1;
