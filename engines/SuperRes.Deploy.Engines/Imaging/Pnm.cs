@@ -50,6 +50,28 @@ public static class Pnm
         }
 
         var count = width * height * channels;
+        var binary = kind is 5 or 6;
+        var bytesPerSample = maxValue > 255 ? 2 : 1;
+        if (binary)
+        {
+            // Exactly one whitespace byte separates maxval from the raster.
+            if (position >= file.Length || !IsWhitespace(file[position]))
+            {
+                throw Fail("missing whitespace after maxval");
+            }
+
+            position++;
+            if (file.Length - position < count * bytesPerSample)
+            {
+                throw Fail($"truncated raster: {file.Length - position} of {count * bytesPerSample} bytes");
+            }
+        }
+        else if ((file.Length - position + 1) / 2 < count)
+        {
+            // Each ASCII sample takes a digit and a separator: too few bytes left means truncation, found before allocating.
+            throw Fail($"truncated raster: {file.Length - position} bytes cannot hold {count} samples");
+        }
+
         var image = new Image((int)width, (int)height, channels, maxValue > 255 ? 16 : 8);
         var plane = (int)(width * height);
         var data = image.Samples;
@@ -59,23 +81,9 @@ public static class Pnm
             scale[q] = q / (float)maxValue; // the same value the PNG reader gives a sample
         }
 
-        if (kind is 5 or 6)
+        if (binary)
         {
-            // Exactly one whitespace byte separates maxval from the raster.
-            if (position >= file.Length || !IsWhitespace(file[position]))
-            {
-                throw Fail("missing whitespace after maxval");
-            }
-
-            position++;
-            var bytesPerSample = maxValue > 255 ? 2 : 1;
-            var needed = count * bytesPerSample;
-            if (file.Length - position < needed)
-            {
-                throw Fail($"truncated raster: {file.Length - position} of {needed} bytes");
-            }
-
-            var raster = file.Slice(position, (int)needed);
+            var raster = file.Slice(position, (int)(count * bytesPerSample));
             for (var i = 0; i < count; i++)
             {
                 var q = bytesPerSample == 1 ? raster[i] : BinaryPrimitives.ReadUInt16BigEndian(raster[(i * 2)..]);
