@@ -208,7 +208,7 @@ public static class Png
         long cost = 0;
         foreach (var b in output[..n])
         {
-            cost += Math.Abs((int)(sbyte)b);
+            cost += b < 128 ? b : 256 - b; // |b taken as a signed byte|
         }
 
         return cost;

@@ -29,6 +29,8 @@ public static class Quantization
             return 0; // also NaN
         }
 
-        return scaled >= max ? max : (int)Math.Round(scaled, MidpointRounding.AwayFromZero);
+        // scaled = float × max is exact in double (24 + 16 significant bits), and so is scaled + 0.5; truncating a positive
+        // number floors it, so this is round-half-away-from-zero exactly.
+        return scaled >= max ? max : (int)(scaled + 0.5);
     }
 }

@@ -25,10 +25,15 @@ public static class TensorComparer
     public const float ReferenceZeroReplacement = 2.220446049250313e-16f;
 
     private const int ChunkLength = 4096;
-    private const int NaNBits = 0x7F800000; // bit patterns above this are NaN (after abs)
+
+    // A NaN error is stored as this negative-NaN bit pattern: its bucket (0xFFFF) lies outside the non-negative floats,
+    // so NaNs never mix with +∞ (0x7F800000) in a bucket and are simply not counted.
+    private const uint NaNSentinel = 0xFFFFFFFF;
 
     private static readonly double[] DecadeEdges = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
-    private static readonly (byte BaseBin, float Threshold)[] DecadeTable = BuildDecadeTable();
+
+    // Bit patterns where histogram bins start: 1 (the smallest nonzero float), then the smallest float ≥ each edge.
+    private static readonly uint[] DecadeBoundaryBits = BuildDecadeBoundaries();
 
     /// <summary>Compares two float32 tensors of shape <paramref name="shape"/>.</summary>
     public static TensorComparison Compare(
@@ -38,48 +43,48 @@ public static class TensorComparer
         var tolerance = options.Tolerance ?? new Tolerance();
         ValidateArguments(candidate, reference, shape, tolerance);
         var shapeList = shape.ToArray();
+        var infinitiesEqual = tolerance.InfinitiesCompareEqual;
 
-        var state = new PassOneState(tolerance);
+        // Pass 1: errors, sums, extremes, counts, the elementwise check and the bucket histograms.
+        var pass = new PassOne(tolerance);
         var absBuffer = new float[ChunkLength];
         var relBuffer = new float[ChunkLength];
         for (var start = 0; start < candidate.Length; start += ChunkLength)
         {
             var length = Math.Min(ChunkLength, candidate.Length - start);
-            var c = candidate.Slice(start, length);
-            var r = reference.Slice(start, length);
-            var abs = absBuffer.AsSpan(0, length);
-            var rel = relBuffer.AsSpan(0, length);
-            ComputeErrors(c, r, abs, rel, tolerance.InfinitiesCompareEqual);
-            state.AccumulateInputs(c, r);
-            state.Scan(abs, rel, start);
+            pass.Chunk(candidate.Slice(start, length), reference.Slice(start, length), absBuffer.AsSpan(0, length), relBuffer.AsSpan(0, length), start);
         }
 
-        var quantiles = new OrderStatistics(state.AbsHistogram, state.RelHistogram, state.AbsCount, state.RelCount, tolerance);
-        if (quantiles.NeedsRefinement)
+        // Pass 2, only over the buckets that hold a wanted order statistic or a histogram edge.
+        var absOrder = new BitHistogram(pass.AbsBuckets);
+        var relOrder = new BitHistogram(pass.RelBuckets);
+        var quantiles = tolerance.Statistic == ErrorStatistic.Quantile ? new[] { 0.90, 0.95, 0.99, tolerance.Quantile } : [0.90, 0.95, 0.99];
+        absOrder.RequireQuantiles(quantiles);
+        relOrder.RequireQuantiles(quantiles);
+        absOrder.RequireBoundaries(DecadeBoundaryBits);
+        if (absOrder.NeedsRefinement || relOrder.NeedsRefinement)
         {
             for (var start = 0; start < candidate.Length; start += ChunkLength)
             {
                 var length = Math.Min(ChunkLength, candidate.Length - start);
                 var abs = absBuffer.AsSpan(0, length);
                 var rel = relBuffer.AsSpan(0, length);
-                ComputeErrors(candidate.Slice(start, length), reference.Slice(start, length), abs, rel, tolerance.InfinitiesCompareEqual);
-                quantiles.Refine(abs, rel);
+                Errors(candidate.Slice(start, length), reference.Slice(start, length), abs, rel, infinitiesEqual);
+                absOrder.Refine(abs);
+                relOrder.Refine(rel);
             }
         }
 
-        var absolute = quantiles.Summary(absolute: true, state.AbsMin, state.AbsMax, state.AbsSum, state.NaNAbs);
-        var relative = quantiles.Summary(absolute: false, state.RelMin, state.RelMax, state.RelSum, state.NaNRel);
-
-        var infinitiesEqual = tolerance.InfinitiesCompareEqual;
+        var absolute = Summarize(absOrder, pass.AbsMin, pass.AbsMax, pass.AbsSum, pass.AbsNaN, tolerance);
+        var relative = Summarize(relOrder, pass.RelMin, pass.RelMax, pass.RelSum, pass.RelNaN, tolerance);
         var check = EvaluateCheck(
-            tolerance, absolute, relative, state.FailingElements, LocateElement(candidate, reference, shapeList, state.FirstFailing, infinitiesEqual));
+            tolerance, absolute, relative, pass.Failing, LocateElement(candidate, reference, shapeList, pass.FirstFailing, infinitiesEqual));
 
-        var referenceMin = state.ReferenceMin <= state.ReferenceMax ? state.ReferenceMin : double.NaN;
-        var referenceMax = state.ReferenceMin <= state.ReferenceMax ? state.ReferenceMax : double.NaN;
+        var referenceMin = pass.ReferenceMin <= pass.ReferenceMax ? pass.ReferenceMin : double.NaN;
+        var referenceMax = pass.ReferenceMin <= pass.ReferenceMax ? pass.ReferenceMax : double.NaN;
         var range = referenceMax - referenceMin;
         var peak = options.PsnrPeak ?? (double.IsNaN(range) ? double.NaN : range > 0 ? range : 1.0);
-        var n = (double)candidate.Length;
-        var mse = n == 0 ? 0 : state.SumSquaredError / n;
+        var mse = candidate.Length == 0 ? 0 : pass.SumSquaredError / candidate.Length;
 
         return new TensorComparison
         {
@@ -87,18 +92,18 @@ public static class TensorComparer
             ElementCount = candidate.Length,
             AbsoluteError = absolute,
             RelativeError = relative,
-            Worst = LocateElement(candidate, reference, shapeList, state.WorstIndex, infinitiesEqual),
-            FirstNaNError = LocateElement(candidate, reference, shapeList, state.FirstNaN, infinitiesEqual),
-            AbsoluteErrorHistogram = BuildHistogram(state.Decades),
-            CosineSimilarity = Cosine(state.SumProduct, state.SumCandidateSquared, state.SumReferenceSquared),
+            Worst = LocateElement(candidate, reference, shapeList, pass.WorstIndex, infinitiesEqual),
+            FirstNaNError = LocateElement(candidate, reference, shapeList, pass.FirstNaN, infinitiesEqual),
+            AbsoluteErrorHistogram = BuildHistogram(absOrder),
+            CosineSimilarity = Cosine(pass.SumProduct, pass.SumCandidateSquared, pass.SumReferenceSquared),
             Psnr = mse == 0 ? double.PositiveInfinity : 10 * Math.Log10(peak * peak / mse),
             PsnrPeak = peak,
-            Snr = state.SumSquaredError == 0 ? double.PositiveInfinity : 10 * Math.Log10(state.SumReferenceSquared / state.SumSquaredError),
+            Snr = pass.SumSquaredError == 0 ? double.PositiveInfinity : 10 * Math.Log10(pass.SumReferenceSquared / pass.SumSquaredError),
             Ssim = ComputeSsim(candidate, reference, shapeList, options.ComputeSsim),
             ReferenceMin = referenceMin,
             ReferenceMax = referenceMax,
-            CandidateNonFinite = new NonFiniteCounts(state.CandidateNaN, state.CandidatePosInf, state.CandidateNegInf),
-            ReferenceNonFinite = new NonFiniteCounts(state.ReferenceNaN, state.ReferencePosInf, state.ReferenceNegInf),
+            CandidateNonFinite = CountNonFinite(candidate, pass.CandidateHasNonFinite),
+            ReferenceNonFinite = CountNonFinite(reference, pass.ReferenceHasNonFinite),
             Check = check,
         };
     }
@@ -160,39 +165,77 @@ public static class TensorComparer
         }
     }
 
-    /// <summary>abs and rel errors of a chunk, in float32, vectorised.</summary>
-    private static void ComputeErrors(ReadOnlySpan<float> c, ReadOnlySpan<float> r, Span<float> abs, Span<float> rel, bool infinitiesCompareEqual)
+    /// <summary>abs and rel errors of a chunk in float32, vectorised; NaN errors are stored as <see cref="NaNSentinel"/>.</summary>
+    private static void Errors(ReadOnlySpan<float> c, ReadOnlySpan<float> r, Span<float> abs, Span<float> rel, bool infinitiesCompareEqual)
     {
-        var i = 0;
-        if (Vector.IsHardwareAccelerated)
+        var vc = MemoryMarshal.Cast<float, Vector<float>>(c);
+        var vr = MemoryMarshal.Cast<float, Vector<float>>(r);
+        var va = MemoryMarshal.Cast<float, Vector<float>>(abs);
+        var vl = MemoryMarshal.Cast<float, Vector<float>>(rel);
+        var eps = new Vector<float>(ReferenceZeroReplacement);
+        var infinity = new Vector<float>(float.PositiveInfinity);
+        var sentinel = Vector.AsVectorSingle(new Vector<uint>(NaNSentinel));
+        for (var v = 0; v < vc.Length; v++)
         {
-            var vc = MemoryMarshal.Cast<float, Vector<float>>(c);
-            var vr = MemoryMarshal.Cast<float, Vector<float>>(r);
-            var va = MemoryMarshal.Cast<float, Vector<float>>(abs);
-            var vl = MemoryMarshal.Cast<float, Vector<float>>(rel);
-            var eps = new Vector<float>(ReferenceZeroReplacement);
-            var infinity = new Vector<float>(float.PositiveInfinity);
-            for (var v = 0; v < vc.Length; v++)
+            var a = Vector.Abs(vc[v] - vr[v]);
+            if (infinitiesCompareEqual)
             {
-                var a = Vector.Abs(vc[v] - vr[v]);
-                if (infinitiesCompareEqual)
-                {
-                    var equalInfinite = Vector.Equals(vc[v], vr[v]) & Vector.Equals(Vector.Abs(vc[v]), infinity);
-                    a = Vector.ConditionalSelect(equalInfinite, Vector<float>.Zero, a);
-                }
-
-                var denominator = Vector.Abs(Vector.ConditionalSelect(Vector.Equals(vr[v], Vector<float>.Zero), eps, vr[v]));
-                va[v] = a;
-                vl[v] = a / denominator;
+                var equalInfinite = Vector.Equals(vc[v], vr[v]) & Vector.Equals(Vector.Abs(vc[v]), infinity);
+                a = Vector.ConditionalSelect(equalInfinite, Vector<float>.Zero, a);
             }
 
-            i = vc.Length * Vector<float>.Count;
+            var l = a / Vector.Abs(Vector.ConditionalSelect(Vector.Equals(vr[v], Vector<float>.Zero), eps, vr[v]));
+            va[v] = Vector.ConditionalSelect(Vector.Equals(a, a), a, sentinel);
+            vl[v] = Vector.ConditionalSelect(Vector.Equals(l, l), l, sentinel);
         }
 
-        for (; i < c.Length; i++)
+        for (var i = vc.Length * Vector<float>.Count; i < c.Length; i++)
         {
-            (abs[i], rel[i]) = ElementErrors(c[i], r[i], infinitiesCompareEqual);
+            var (a, l) = ElementErrors(c[i], r[i], infinitiesCompareEqual);
+            abs[i] = float.IsNaN(a) ? BitConverter.UInt32BitsToSingle(NaNSentinel) : a;
+            rel[i] = float.IsNaN(l) ? BitConverter.UInt32BitsToSingle(NaNSentinel) : l;
         }
+    }
+
+    private static ErrorSummary Summarize(BitHistogram order, double min, double max, double sum, long nanCount, Tolerance tolerance)
+    {
+        if (order.Count == 0)
+        {
+            var empty = nanCount == 0 ? 0.0 : double.NaN; // Polygraphy reports 0 for an empty tensor
+            return new ErrorSummary(empty, empty, empty, empty, empty, empty, empty) { Count = 0, NaNCount = nanCount };
+        }
+
+        return new ErrorSummary(min, max, sum / order.Count, order.Median(), order.Quantile(0.90), order.Quantile(0.95), order.Quantile(0.99))
+        {
+            Count = order.Count,
+            NaNCount = nanCount,
+            CheckQuantile = tolerance.Statistic == ErrorStatistic.Quantile ? order.Quantile(tolerance.Quantile) : double.NaN,
+        };
+    }
+
+    private static NonFiniteCounts CountNonFinite(ReadOnlySpan<float> values, bool any)
+    {
+        long nan = 0, positive = 0, negative = 0;
+        if (any)
+        {
+            foreach (var v in values)
+            {
+                if (float.IsNaN(v))
+                {
+                    nan++;
+                }
+                else if (float.IsPositiveInfinity(v))
+                {
+                    positive++;
+                }
+                else if (float.IsNegativeInfinity(v))
+                {
+                    negative++;
+                }
+            }
+        }
+
+        return new NonFiniteCounts(nan, positive, negative);
     }
 
     private static ToleranceCheckResult EvaluateCheck(
@@ -260,11 +303,13 @@ public static class TensorComparer
                 var rp = r;
                 var (planes, height, width) = (shape[0] * shape[1], shape[2], shape[3]);
                 var planeLength = (long)height * width;
-                double total = 0;
-                for (var p = 0; p < planes; p++)
+
+                // Planes are independent: one per core, summed in plane order afterwards so the result does not depend on scheduling.
+                var perPlane = new double[planes];
+                Parallel.For(0, planes, p =>
                 {
                     var offset = p * planeLength;
-                    total += Ssim.Mean(width, height, (y, refRow, candRow) =>
+                    perPlane[p] = Ssim.Mean(width, height, (y, refRow, candRow) =>
                     {
                         var from = offset + ((long)y * width);
                         for (var x = 0; x < width; x++)
@@ -273,9 +318,9 @@ public static class TensorComparer
                             candRow[x] = Math.Clamp(cp[from + x], 0f, 1f) * 255.0;
                         }
                     });
-                }
+                });
 
-                return total / planes;
+                return perPlane.Sum() / planes;
             }
         }
     }
@@ -302,81 +347,54 @@ public static class TensorComparer
         return new ElementLocation(index, coordinates, c, r, abs, rel);
     }
 
-    private static HistogramBin[] BuildHistogram(long[] counts)
+    private static HistogramBin[] BuildHistogram(BitHistogram order)
     {
-        var bins = new HistogramBin[counts.Length];
-        bins[0] = new HistogramBin(0, 0, counts[0]);
-        bins[1] = new HistogramBin(0, DecadeEdges[0], counts[1]);
-        for (var k = 2; k < counts.Length; k++)
+        var bins = new HistogramBin[DecadeEdges.Length + 2];
+        var below = 0L;
+        for (var k = 0; k <= DecadeBoundaryBits.Length; k++)
         {
-            var upper = k - 1 < DecadeEdges.Length ? DecadeEdges[k - 1] : double.PositiveInfinity;
-            bins[k] = new HistogramBin(DecadeEdges[k - 2], upper, counts[k]);
+            var upTo = k < DecadeBoundaryBits.Length ? order.CountBelow(DecadeBoundaryBits[k]) : order.Count;
+            var (lower, upper) = k switch
+            {
+                0 => (0.0, 0.0),
+                1 => (0.0, DecadeEdges[0]),
+                _ => (DecadeEdges[k - 2], k - 1 < DecadeEdges.Length ? DecadeEdges[k - 1] : double.PositiveInfinity),
+            };
+            bins[k] = new HistogramBin(lower, upper, upTo - below);
+            below = upTo;
         }
 
         return bins;
     }
 
-    /// <summary>
-    /// Per float32 exponent: the histogram bin of the binade's lowest value, and the smallest float at or above the one
-    /// decade edge inside the binade (NaN when none), so that bin = BaseBin + (v ≥ Threshold ? 1 : 0). Bin 0 is exact
-    /// zero, bin 1 is (0, 1e-8), bin 1 + k is [edge k−1, edge k).
-    /// </summary>
-    private static (byte, float)[] BuildDecadeTable()
+    private static uint[] BuildDecadeBoundaries()
     {
-        var table = new (byte, float)[256];
-        for (var e = 0; e < 256; e++)
+        var bits = new uint[DecadeEdges.Length + 1];
+        bits[0] = 1; // everything below is +0
+        for (var k = 0; k < DecadeEdges.Length; k++)
         {
-            var low = e == 0 ? 0.0 : Math.Pow(2, e - 127);
-            var high = e == 255 ? double.PositiveInfinity : Math.Pow(2, e - 126);
-            var below = DecadeEdges.Count(edge => edge <= low);
-            var inside = DecadeEdges.Where(edge => edge > low && edge < high).ToArray();
-            var threshold = float.NaN; // no edge inside: "v >= NaN" is false
-            if (inside.Length > 0)
+            var edge = (float)DecadeEdges[k];
+            if (edge < DecadeEdges[k])
             {
-                threshold = (float)inside[0];
-                if (threshold < inside[0])
-                {
-                    threshold = MathF.BitIncrement(threshold);
-                }
+                edge = MathF.BitIncrement(edge);
             }
 
-            table[e] = ((byte)(1 + below), threshold);
+            bits[k + 1] = BitConverter.SingleToUInt32Bits(edge);
         }
 
-        return table;
+        return bits;
     }
 
-    internal static int DecadeBin(float value)
+    /// <summary>Pass 1: everything computable in one streaming sweep, accumulated chunk by chunk.</summary>
+    private sealed class PassOne(Tolerance tolerance)
     {
-        var bits = BitConverter.SingleToInt32Bits(value);
-        if (bits == 0)
-        {
-            return 0;
-        }
+        private readonly bool _infinitiesEqual = tolerance.InfinitiesCompareEqual;
+        private readonly float _atol = RoundDown(tolerance.Absolute);
+        private readonly float _rtol = RoundDown(tolerance.Relative);
 
-        var (baseBin, threshold) = DecadeTable[bits >>> 23];
-        return value >= threshold ? baseBin + 1 : baseBin;
-    }
+        public int[] AbsBuckets { get; } = new int[1 << 16];
 
-    /// <summary>Accumulators of pass 1.</summary>
-    private sealed class PassOneState(Tolerance tolerance)
-    {
-        private readonly double _atol = tolerance.Absolute;
-        private readonly double _rtol = tolerance.Relative;
-
-        public int[] AbsHistogram { get; } = new int[1 << 16];
-
-        public int[] RelHistogram { get; } = new int[1 << 16];
-
-        public long[] Decades { get; } = new long[DecadeEdges.Length + 2];
-
-        public long AbsCount { get; private set; }
-
-        public long RelCount { get; private set; }
-
-        public long NaNAbs { get; private set; }
-
-        public long NaNRel { get; private set; }
+        public int[] RelBuckets { get; } = new int[1 << 16];
 
         public double AbsSum { get; private set; }
 
@@ -390,11 +408,15 @@ public static class TensorComparer
 
         public double RelMax { get; private set; } = double.NegativeInfinity;
 
+        public long AbsNaN { get; private set; }
+
+        public long RelNaN { get; private set; }
+
         public long WorstIndex { get; private set; } = -1;
 
         public long FirstNaN { get; private set; } = -1;
 
-        public long FailingElements { get; private set; }
+        public long Failing { get; private set; }
 
         public long FirstFailing { get; private set; } = -1;
 
@@ -410,326 +432,257 @@ public static class TensorComparer
 
         public double ReferenceMax { get; private set; } = double.NegativeInfinity;
 
-        public long CandidateNaN { get; private set; }
+        /// <summary>A non-finite candidate value makes Σc² non-finite: only then are NaN/∞ counted (a rare extra sweep).</summary>
+        public bool CandidateHasNonFinite => !double.IsFinite(SumCandidateSquared);
 
-        public long CandidatePosInf { get; private set; }
+        public bool ReferenceHasNonFinite => !double.IsFinite(SumReferenceSquared);
 
-        public long CandidateNegInf { get; private set; }
-
-        public long ReferenceNaN { get; private set; }
-
-        public long ReferencePosInf { get; private set; }
-
-        public long ReferenceNegInf { get; private set; }
-
-        /// <summary>Sums over the raw inputs (double) and their non-finite counts.</summary>
-        public void AccumulateInputs(ReadOnlySpan<float> c, ReadOnlySpan<float> r)
+        public void Chunk(ReadOnlySpan<float> c, ReadOnlySpan<float> r, Span<float> abs, Span<float> rel, long start)
         {
-            double dot = 0, cc = 0, rr = 0, dd = 0;
-            var refMin = double.PositiveInfinity;
-            var refMax = double.NegativeInfinity;
-            var i = 0;
-            if (Vector.IsHardwareAccelerated)
+            Errors(c, r, abs, rel, _infinitiesEqual);
+
+            Vector<double> dot = default, cc = default, rr = default, dd = default, absSum = default, relSum = default;
+            var infinity = new Vector<float>(float.PositiveInfinity);
+            Vector<float> refMin = infinity, refMax = -infinity, absMin = infinity, absMax = -infinity, relMin = infinity, relMax = -infinity;
+            Vector<int> absNaN = default, relNaN = default, failing = default;
+            var atol = new Vector<float>(_atol);
+            var rtol = new Vector<float>(_rtol);
+            var vc = MemoryMarshal.Cast<float, Vector<float>>(c);
+            var vr = MemoryMarshal.Cast<float, Vector<float>>(r);
+            var va = MemoryMarshal.Cast<float, Vector<float>>(abs);
+            var vl = MemoryMarshal.Cast<float, Vector<float>>(rel);
+            for (var v = 0; v < vc.Length; v++)
             {
-                var vc = MemoryMarshal.Cast<float, Vector<float>>(c);
-                var vr = MemoryMarshal.Cast<float, Vector<float>>(r);
-                Vector<double> vDot = default, vCc = default, vRr = default, vDd = default;
-                var infinity = new Vector<float>(float.PositiveInfinity);
-                var vMin = new Vector<float>(float.PositiveInfinity);
-                var vMax = new Vector<float>(float.NegativeInfinity);
-                for (var v = 0; v < vc.Length; v++)
-                {
-                    Vector.Widen(vc[v], out var c0, out var c1);
-                    Vector.Widen(vr[v], out var r0, out var r1);
-                    vDot += (c0 * r0) + (c1 * r1);
-                    vCc += (c0 * c0) + (c1 * c1);
-                    vRr += (r0 * r0) + (r1 * r1);
-                    var d0 = c0 - r0;
-                    var d1 = c1 - r1;
-                    vDd += (d0 * d0) + (d1 * d1);
-                    var finite = Vector.LessThan(Vector.Abs(vr[v]), infinity); // false for NaN and ±∞
-                    vMin = Vector.Min(vMin, Vector.ConditionalSelect(finite, vr[v], infinity));
-                    vMax = Vector.Max(vMax, Vector.ConditionalSelect(finite, vr[v], -infinity));
-                }
+                Vector.Widen(vc[v], out var c0, out var c1);
+                Vector.Widen(vr[v], out var r0, out var r1);
+                dot += (c0 * r0) + (c1 * r1);
+                cc += (c0 * c0) + (c1 * c1);
+                rr += (r0 * r0) + (r1 * r1);
+                var d0 = c0 - r0;
+                var d1 = c1 - r1;
+                dd += (d0 * d0) + (d1 * d1);
+                var finite = Vector.LessThan(Vector.Abs(vr[v]), infinity); // false for NaN and ±∞
+                refMin = Vector.Min(refMin, Vector.ConditionalSelect(finite, vr[v], infinity));
+                refMax = Vector.Max(refMax, Vector.ConditionalSelect(finite, vr[v], -infinity));
 
-                dot = Vector.Sum(vDot);
-                cc = Vector.Sum(vCc);
-                rr = Vector.Sum(vRr);
-                dd = Vector.Sum(vDd);
-                for (var k = 0; k < Vector<float>.Count; k++)
-                {
-                    refMin = Math.Min(refMin, vMin[k]);
-                    refMax = Math.Max(refMax, vMax[k]);
-                }
+                var a = va[v];
+                var l = vl[v];
+                var aDefined = Vector.Equals(a, a);
+                var lDefined = Vector.Equals(l, l);
+                absNaN += aDefined; // -1 per defined lane; NaN = lanes − defined
+                relNaN += lDefined;
+                Vector.Widen(Vector.ConditionalSelect(aDefined, a, Vector<float>.Zero), out var a0, out var a1);
+                Vector.Widen(Vector.ConditionalSelect(lDefined, l, Vector<float>.Zero), out var l0, out var l1);
+                absSum += a0 + a1;
+                relSum += l0 + l1;
+                absMin = Vector.Min(absMin, Vector.ConditionalSelect(aDefined, a, infinity));
+                absMax = Vector.Max(absMax, Vector.ConditionalSelect(aDefined, a, -infinity));
+                relMin = Vector.Min(relMin, Vector.ConditionalSelect(lDefined, l, infinity));
+                relMax = Vector.Max(relMax, Vector.ConditionalSelect(lDefined, l, -infinity));
 
-                i = vc.Length * Vector<float>.Count;
+                // Polygraphy elemwise: fails when (abs > atol or NaN) and (rel > rtol or NaN), i.e. !(abs <= atol) && !(rel <= rtol).
+                failing -= Vector.AndNot(~Vector.LessThanOrEqual(a, atol), Vector.LessThanOrEqual(l, rtol));
             }
 
-            for (; i < c.Length; i++)
+            var vectorized = vc.Length * Vector<float>.Count;
+            double sDot = Vector.Sum(dot), sCc = Vector.Sum(cc), sRr = Vector.Sum(rr), sDd = Vector.Sum(dd);
+            double sAbs = Vector.Sum(absSum), sRel = Vector.Sum(relSum);
+            float minR = Min(refMin), maxR = Max(refMax), minA = Min(absMin), maxA = Max(absMax), minL = Min(relMin), maxL = Max(relMax);
+            long nanA = vectorized + Vector.Sum(absNaN), nanL = vectorized + Vector.Sum(relNaN), fail = Vector.Sum(failing);
+            for (var i = vectorized; i < c.Length; i++)
             {
                 double x = c[i], y = r[i];
-                dot += x * y;
-                cc += x * x;
-                rr += y * y;
-                dd += (x - y) * (x - y);
+                sDot += x * y;
+                sCc += x * x;
+                sRr += y * y;
+                sDd += (x - y) * (x - y);
                 if (float.IsFinite(r[i]))
                 {
-                    refMin = Math.Min(refMin, y);
-                    refMax = Math.Max(refMax, y);
+                    minR = MathF.Min(minR, r[i]);
+                    maxR = MathF.Max(maxR, r[i]);
                 }
-            }
 
-            SumProduct += dot;
-            SumCandidateSquared += cc;
-            SumReferenceSquared += rr;
-            SumSquaredError += dd;
-            ReferenceMin = Math.Min(ReferenceMin, refMin);
-            ReferenceMax = Math.Max(ReferenceMax, refMax);
-
-            // Non-finite inputs are rare; count them only when the chunk's sums say there are some.
-            if (!double.IsFinite(cc))
-            {
-                CountNonFinite(c, out var nan, out var pos, out var neg);
-                CandidateNaN += nan;
-                CandidatePosInf += pos;
-                CandidateNegInf += neg;
-            }
-
-            if (!double.IsFinite(rr))
-            {
-                CountNonFinite(r, out var nan, out var pos, out var neg);
-                ReferenceNaN += nan;
-                ReferencePosInf += pos;
-                ReferenceNegInf += neg;
-            }
-        }
-
-        /// <summary>Histograms, extremes, sums and the elementwise check over one chunk of errors.</summary>
-        public void Scan(ReadOnlySpan<float> abs, ReadOnlySpan<float> rel, long start)
-        {
-            var absHistogram = AbsHistogram;
-            var relHistogram = RelHistogram;
-            var decades = Decades;
-            var table = DecadeTable;
-            double absSum = 0, relSum = 0;
-            float absMax = float.NegativeInfinity, absMin = float.PositiveInfinity;
-            float relMax = float.NegativeInfinity, relMin = float.PositiveInfinity;
-            var worst = -1;
-            long nanAbs = 0, nanRel = 0, failing = 0;
-            var firstFailing = -1;
-            var firstNaN = -1;
-            for (var i = 0; i < abs.Length; i++)
-            {
                 var a = abs[i];
                 var l = rel[i];
-                var aBits = BitConverter.SingleToInt32Bits(a);
-                var lBits = BitConverter.SingleToInt32Bits(l);
-                if (aBits <= NaNBits)
+                if (float.IsNaN(a))
                 {
-                    absHistogram[aBits >>> 16]++;
-                    var (baseBin, threshold) = table[aBits >>> 23];
-                    decades[aBits == 0 ? 0 : a >= threshold ? baseBin + 1 : baseBin]++;
-                    absSum += a;
-                    if (a > absMax)
-                    {
-                        absMax = a;
-                        worst = i;
-                    }
-
-                    absMin = MathF.Min(absMin, a);
+                    nanA++;
                 }
                 else
                 {
-                    nanAbs++;
-                    if (firstNaN < 0)
-                    {
-                        firstNaN = i;
-                    }
+                    sAbs += a;
+                    minA = MathF.Min(minA, a);
+                    maxA = MathF.Max(maxA, a);
                 }
 
-                if (lBits <= NaNBits)
+                if (float.IsNaN(l))
                 {
-                    relHistogram[lBits >>> 16]++;
-                    relSum += l;
-                    relMax = MathF.Max(relMax, l);
-                    relMin = MathF.Min(relMin, l);
+                    nanL++;
                 }
                 else
                 {
-                    nanRel++;
+                    sRel += l;
+                    minL = MathF.Min(minL, l);
+                    maxL = MathF.Max(maxL, l);
                 }
 
-                // Polygraphy elemwise: fails when (abs > atol or NaN) and (rel > rtol or NaN); !(x <= t) is exactly that.
-                if (!(a <= _atol) && !(l <= _rtol))
+                fail += !(a <= _atol) && !(l <= _rtol) ? 1 : 0;
+            }
+
+            SumProduct += sDot;
+            SumCandidateSquared += sCc;
+            SumReferenceSquared += sRr;
+            SumSquaredError += sDd;
+            ReferenceMin = Math.Min(ReferenceMin, minR);
+            ReferenceMax = Math.Max(ReferenceMax, maxR);
+            AbsSum += sAbs;
+            RelSum += sRel;
+            AbsMin = Math.Min(AbsMin, minA);
+            RelMin = Math.Min(RelMin, minL);
+            RelMax = Math.Max(RelMax, maxL);
+            AbsNaN += nanA;
+            RelNaN += nanL;
+            Failing += fail;
+
+            // Locations: a short scalar search, only in the chunk that holds a new extreme or a first occurrence.
+            if (maxA > AbsMax)
+            {
+                AbsMax = maxA;
+                WorstIndex = start + abs.IndexOf(maxA);
+            }
+
+            if (nanA > 0 && FirstNaN < 0)
+            {
+                FirstNaN = start + abs.IndexOf(BitConverter.UInt32BitsToSingle(NaNSentinel));
+            }
+
+            if (fail > 0 && FirstFailing < 0)
+            {
+                for (var i = 0; i < abs.Length; i++)
                 {
-                    failing++;
-                    if (firstFailing < 0)
+                    if (!(abs[i] <= _atol) && !(rel[i] <= _rtol))
                     {
-                        firstFailing = i;
+                        FirstFailing = start + i;
+                        break;
                     }
                 }
             }
 
-            AbsCount += abs.Length - nanAbs;
-            RelCount += rel.Length - nanRel;
-            NaNAbs += nanAbs;
-            NaNRel += nanRel;
-            AbsSum += absSum;
-            RelSum += relSum;
-            AbsMin = Math.Min(AbsMin, absMin);
-            RelMin = Math.Min(RelMin, relMin);
-            RelMax = Math.Max(RelMax, relMax);
-            if (worst >= 0 && absMax > AbsMax)
+            // The one scalar part: a bucket per error, indexed by its top 16 bits.
+            var absBuckets = AbsBuckets;
+            var relBuckets = RelBuckets;
+            var absBits = MemoryMarshal.Cast<float, uint>(abs);
+            var relBits = MemoryMarshal.Cast<float, uint>(rel);
+            for (var i = 0; i < absBits.Length; i++)
             {
-                AbsMax = absMax;
-                WorstIndex = start + worst;
-            }
-
-            FailingElements += failing;
-            if (FirstFailing < 0 && firstFailing >= 0)
-            {
-                FirstFailing = start + firstFailing;
-            }
-
-            if (FirstNaN < 0 && firstNaN >= 0)
-            {
-                FirstNaN = start + firstNaN;
+                absBuckets[absBits[i] >> 16]++;
+                relBuckets[relBits[i] >> 16]++;
             }
         }
 
-        private static void CountNonFinite(ReadOnlySpan<float> values, out long nan, out long positive, out long negative)
+        /// <summary>The largest float ≤ <paramref name="value"/>: for a float e, e ≤ value exactly when e ≤ RoundDown(value).</summary>
+        private static float RoundDown(double value)
         {
-            nan = positive = negative = 0;
-            foreach (var v in values)
+            var f = (float)value;
+            return (double)f > value ? MathF.BitDecrement(f) : f;
+        }
+
+        private static float Min(Vector<float> v)
+        {
+            var m = float.PositiveInfinity;
+            for (var i = 0; i < Vector<float>.Count; i++)
             {
-                if (float.IsNaN(v))
-                {
-                    nan++;
-                }
-                else if (float.IsPositiveInfinity(v))
-                {
-                    positive++;
-                }
-                else if (float.IsNegativeInfinity(v))
-                {
-                    negative++;
-                }
+                m = MathF.Min(m, v[i]);
             }
+
+            return m;
+        }
+
+        private static float Max(Vector<float> v)
+        {
+            var m = float.NegativeInfinity;
+            for (var i = 0; i < Vector<float>.Count; i++)
+            {
+                m = MathF.Max(m, v[i]);
+            }
+
+            return m;
         }
     }
 
-    /// <summary>Exact order statistics of the float32 errors from the pass-1 bucket histograms and a pass-2 refinement.</summary>
-    private sealed class OrderStatistics
+    /// <summary>
+    /// Exact order statistics and counts of non-negative float32 values: pass 1 fills a histogram of the top 16 bits
+    /// of each value's bit pattern (which orders like the value); the buckets that hold a wanted rank or a histogram
+    /// boundary are then refined in pass 2 by a histogram of the low 16 bits.
+    /// </summary>
+    private sealed class BitHistogram
     {
-        private readonly Selection _abs;
-        private readonly Selection _rel;
-        private readonly Tolerance _tolerance;
+        private const int Buckets = 1 << 16;
+        private const int NaNBucket = (int)(NaNSentinel >> 16);
 
-        public OrderStatistics(int[] absHistogram, int[] relHistogram, long absCount, long relCount, Tolerance tolerance)
+        private readonly int[] _buckets;
+        private readonly long[] _prefix = new long[Buckets];
+        private readonly int[] _slot = new int[Buckets];
+        private readonly List<int[]> _low = [];
+
+        public BitHistogram(int[] buckets)
         {
-            _tolerance = tolerance;
-            _abs = new Selection(absHistogram, absCount, WantedQuantiles(tolerance));
-            _rel = new Selection(relHistogram, relCount, WantedQuantiles(tolerance));
-        }
-
-        public bool NeedsRefinement => _abs.NeedsRefinement || _rel.NeedsRefinement;
-
-        public void Refine(ReadOnlySpan<float> abs, ReadOnlySpan<float> rel)
-        {
-            _abs.Refine(abs);
-            _rel.Refine(rel);
-        }
-
-        public ErrorSummary Summary(bool absolute, double min, double max, double sum, long nanCount)
-        {
-            var selection = absolute ? _abs : _rel;
-            var count = selection.Count;
-            if (count == 0)
+            _buckets = buckets;
+            long running = 0;
+            for (var b = 0; b < NaNBucket; b++)
             {
-                var empty = nanCount == 0 ? 0.0 : double.NaN; // Polygraphy reports 0 for an empty tensor
-                return new ErrorSummary(empty, empty, empty, empty, empty, empty, empty) { Count = 0, NaNCount = nanCount };
+                _prefix[b] = running;
+                running += buckets[b];
             }
 
-            return new ErrorSummary(
-                min, max, sum / count, selection.Median(), selection.Quantile(0.90), selection.Quantile(0.95), selection.Quantile(0.99))
-            {
-                Count = count,
-                NaNCount = nanCount,
-                CheckQuantile = _tolerance.Statistic == ErrorStatistic.Quantile ? selection.Quantile(_tolerance.Quantile) : double.NaN,
-            };
+            _prefix[NaNBucket] = running;
+            Count = running;
+            Array.Fill(_slot, -1);
         }
 
-        private static double[] WantedQuantiles(Tolerance tolerance) =>
-            tolerance.Statistic == ErrorStatistic.Quantile ? [0.90, 0.95, 0.99, tolerance.Quantile] : [0.90, 0.95, 0.99];
-    }
+        /// <summary>Values counted (NaNs excluded).</summary>
+        public long Count { get; }
 
-    /// <summary>Order statistics of one error kind: bucket histogram of the top 16 bits, refined by the low 16 bits.</summary>
-    private sealed class Selection
-    {
-        private readonly Dictionary<long, float> _values = [];
-        private readonly Dictionary<long, (int Bucket, long RankInBucket)> _pending = [];
-        private readonly int[] _slotOfBucket;
-        private readonly List<int[]> _lowHistograms = [];
+        public bool NeedsRefinement => _low.Count > 0;
 
-        public Selection(int[] topHistogram, long count, double[] quantiles)
+        public void RequireQuantiles(IEnumerable<double> quantiles)
         {
-            Count = count;
-            _slotOfBucket = new int[1 << 16];
-            Array.Fill(_slotOfBucket, -1);
-            if (count == 0)
+            if (Count == 0)
             {
                 return;
             }
 
-            var ranks = new SortedSet<long>();
-            foreach (var rank in MedianRanks(count))
+            foreach (var rank in MedianRanks(Count))
             {
-                ranks.Add(rank);
+                Require(BucketOfRank(rank));
             }
 
             foreach (var q in quantiles)
             {
-                var (lower, upper, _) = QuantilePosition(count, q);
-                ranks.Add(lower);
-                ranks.Add(upper);
+                var (lower, upper, _) = QuantilePosition(Count, q);
+                Require(BucketOfRank(lower));
+                Require(BucketOfRank(upper));
             }
+        }
 
-            long below = 0;
-            var bucket = 0;
-            foreach (var rank in ranks)
+        public void RequireBoundaries(IEnumerable<uint> boundaries)
+        {
+            foreach (var bits in boundaries)
             {
-                while (below + topHistogram[bucket] <= rank)
+                if ((bits & 0xFFFF) != 0)
                 {
-                    below += topHistogram[bucket];
-                    bucket++;
-                }
-
-                _pending[rank] = (bucket, rank - below);
-                if (_slotOfBucket[bucket] < 0)
-                {
-                    _slotOfBucket[bucket] = _lowHistograms.Count;
-                    _lowHistograms.Add(new int[1 << 16]);
+                    Require((int)(bits >> 16));
                 }
             }
         }
 
-        public long Count { get; }
-
-        public bool NeedsRefinement => _pending.Count > 0;
-
-        public void Refine(ReadOnlySpan<float> errors)
+        public void Refine(ReadOnlySpan<float> values)
         {
-            var slots = _slotOfBucket;
-            var low = _lowHistograms;
-            foreach (var e in errors)
+            var slots = _slot;
+            var low = _low;
+            foreach (var bits in MemoryMarshal.Cast<float, uint>(values))
             {
-                var bits = BitConverter.SingleToInt32Bits(e);
-                if (bits > NaNBits)
-                {
-                    continue;
-                }
-
-                var slot = slots[bits >>> 16];
+                var slot = slots[bits >> 16];
                 if (slot >= 0)
                 {
                     low[slot][bits & 0xFFFF]++;
@@ -737,46 +690,89 @@ public static class TensorComparer
             }
         }
 
+        /// <summary>How many values have a bit pattern below <paramref name="bits"/> (i.e. are smaller than that float).</summary>
+        public long CountBelow(uint bits)
+        {
+            var bucket = (int)(bits >> 16);
+            var count = _prefix[bucket];
+            var within = (int)(bits & 0xFFFF);
+            if (within > 0 && _buckets[bucket] > 0)
+            {
+                var low = _low[_slot[bucket]];
+                for (var i = 0; i < within; i++)
+                {
+                    count += low[i];
+                }
+            }
+
+            return count;
+        }
+
         /// <summary>np.median: the middle value, or the mean of the two middle values.</summary>
         public double Median()
         {
             var ranks = MedianRanks(Count);
-            return ranks.Length == 1 ? Value(ranks[0]) : (Value(ranks[0]) + Value(ranks[1])) / 2;
+            return ranks.Length == 1 ? ValueAt(ranks[0]) : ((double)ValueAt(ranks[0]) + ValueAt(ranks[1])) / 2;
         }
 
-        /// <summary>np.quantile(method="linear"), including numpy's two-sided lerp and its NaN for ∞ neighbours.</summary>
+        /// <summary>np.quantile(method="linear"), including numpy's two-sided lerp (and its NaN next to an ∞).</summary>
         public double Quantile(double q)
         {
             var (lower, upper, gamma) = QuantilePosition(Count, q);
-            var a = Value(lower);
-            var b = Value(upper);
+            double a = ValueAt(lower), b = ValueAt(upper);
             var difference = b - a;
             return gamma >= 0.5 ? b - (difference * (1 - gamma)) : a + (difference * gamma);
         }
 
-        private double Value(long rank)
+        private void Require(int bucket)
         {
-            if (_values.TryGetValue(rank, out var value))
+            if (_buckets[bucket] > 0 && _slot[bucket] < 0)
             {
-                return value;
+                _slot[bucket] = _low.Count;
+                _low.Add(new int[Buckets]);
             }
+        }
 
-            var (bucket, rankInBucket) = _pending[rank];
-            var low = _lowHistograms[_slotOfBucket[bucket]];
-            long seen = 0;
-            var bits = 0;
-            for (; bits < low.Length; bits++)
+        private int BucketOfRank(long rank)
+        {
+            // The bucket b with prefix[b] ≤ rank < prefix[b] + count[b]: the last b with prefix[b] ≤ rank and count[b] > 0.
+            int lo = 0, hi = NaNBucket - 1;
+            while (lo < hi)
             {
-                seen += low[bits];
-                if (seen > rankInBucket)
+                var mid = (lo + hi + 1) >> 1;
+                if (_prefix[mid] <= rank)
                 {
-                    break;
+                    lo = mid;
+                }
+                else
+                {
+                    hi = mid - 1;
                 }
             }
 
-            value = BitConverter.Int32BitsToSingle((bucket << 16) | bits);
-            _values[rank] = value;
-            return value;
+            while (_buckets[lo] == 0)
+            {
+                lo--;
+            }
+
+            return lo;
+        }
+
+        private float ValueAt(long rank)
+        {
+            var bucket = BucketOfRank(rank);
+            var low = _low[_slot[bucket]];
+            var seen = _prefix[bucket];
+            for (var bits = 0; bits < Buckets; bits++)
+            {
+                seen += low[bits];
+                if (seen > rank)
+                {
+                    return BitConverter.UInt32BitsToSingle(((uint)bucket << 16) | (uint)bits);
+                }
+            }
+
+            throw new InvalidOperationException("rank outside the refined bucket");
         }
 
         private static long[] MedianRanks(long count) =>

@@ -174,7 +174,8 @@ public sealed record TensorComparison
 
     /// <summary>
     /// Mean SSIM over all N×C planes of an image-shaped tensor, each computed on clamp(x, 0, 1) × 255 with the standard
-    /// Gaussian 11/1.5 window and L = 255 (<see cref="Ssim"/>); null when not computed.
+    /// Gaussian 11/1.5 window and L = 255 (<see cref="Metrics.Ssim"/>); null when not computed. The planes are computed in
+    /// parallel (one per core); the result does not depend on the scheduling.
     /// </summary>
     public required double? Ssim { get; init; }
 
