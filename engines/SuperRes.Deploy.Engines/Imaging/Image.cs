@@ -240,7 +240,7 @@ public sealed class Image
             alpha = Resize.Imresize(alpha, Height, Width);
         }
 
-        var result = new Image(Width, Height, Channels + 1, Math.Max(BitDepth, 8));
+        var result = new Image(Width, Height, Channels + 1, Math.Max(8, Math.Max(BitDepth, source.BitDepth)));
         _data.CopyTo(result.Samples);
         var target = result.Plane(Channels);
         var resized = alpha.Plane(0);

@@ -391,19 +391,26 @@ internal sealed class PngDecoder(string sourceName)
 
                 break;
             case 3:
-                for (var i = 0; i < n; i++)
+                for (var i = 0; i < Math.Min(bpp, n); i++)
                 {
-                    var left = i >= bpp ? row[i - bpp] : 0;
-                    row[i] += (byte)((left + previous[i]) >> 1);
+                    row[i] += (byte)(previous[i] >> 1);
+                }
+
+                for (var i = bpp; i < n; i++)
+                {
+                    row[i] += (byte)((row[i - bpp] + previous[i]) >> 1);
                 }
 
                 break;
             case 4:
-                for (var i = 0; i < n; i++)
+                for (var i = 0; i < Math.Min(bpp, n); i++)
                 {
-                    var left = i >= bpp ? row[i - bpp] : 0;
-                    var upLeft = i >= bpp ? previous[i - bpp] : 0;
-                    row[i] += (byte)Png.Paeth(left, previous[i], upLeft);
+                    row[i] += previous[i]; // Paeth(0, up, 0) = up
+                }
+
+                for (var i = bpp; i < n; i++)
+                {
+                    row[i] += (byte)Png.Paeth(row[i - bpp], previous[i], previous[i - bpp]);
                 }
 
                 break;
@@ -436,6 +443,31 @@ internal sealed class PngDecoder(string sourceName)
         var plane = image.PlaneLength;
         var data = image.Samples;
         var rowStart = y * _width;
+        if (_colorType != ColorPalette && _colorKey is null && _bitDepth >= 8)
+        {
+            // The common case (8/16-bit, no palette, no colour key): samples straight into their planes.
+            for (var s = 0; s < samples; s++)
+            {
+                var target = data.Slice((s * plane) + rowStart, _width);
+                if (_bitDepth == 8)
+                {
+                    for (var i = 0; i < count; i++)
+                    {
+                        target[x0 + (i * dx)] = scale![row[(i * samples) + s]];
+                    }
+                }
+                else
+                {
+                    for (var i = 0; i < count; i++)
+                    {
+                        target[x0 + (i * dx)] = BinaryPrimitives.ReadUInt16BigEndian(row[(((i * samples) + s) * 2)..]) / 65535f;
+                    }
+                }
+            }
+
+            return;
+        }
+
         Span<int> pixel = stackalloc int[4];
         for (var i = 0; i < count; i++)
         {

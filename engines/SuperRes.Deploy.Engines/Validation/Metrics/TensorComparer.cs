@@ -78,7 +78,7 @@ public static class TensorComparer
         var absolute = Summarize(absOrder, pass.AbsMin, pass.AbsMax, pass.AbsSum, pass.AbsNaN, tolerance);
         var relative = Summarize(relOrder, pass.RelMin, pass.RelMax, pass.RelSum, pass.RelNaN, tolerance);
         var check = EvaluateCheck(
-            tolerance, absolute, relative, pass.Failing, LocateElement(candidate, reference, shapeList, pass.FirstFailing, infinitiesEqual));
+            tolerance, absolute, relative, pass.Failing, candidate.Length, LocateElement(candidate, reference, shapeList, pass.FirstFailing, infinitiesEqual));
 
         var referenceMin = pass.ReferenceMin <= pass.ReferenceMax ? pass.ReferenceMin : double.NaN;
         var referenceMax = pass.ReferenceMin <= pass.ReferenceMax ? pass.ReferenceMax : double.NaN;
@@ -239,7 +239,7 @@ public static class TensorComparer
     }
 
     private static ToleranceCheckResult EvaluateCheck(
-        Tolerance tolerance, ErrorSummary absolute, ErrorSummary relative, long failingElements, ElementLocation? firstFailing)
+        Tolerance tolerance, ErrorSummary absolute, ErrorSummary relative, long failingElements, long elementCount, ElementLocation? firstFailing)
     {
         // numpy propagates NaN into every statistic: one NaN error makes the statistic NaN, which fails.
         double WithNaN(double value, ErrorSummary summary) => summary.NaNCount > 0 ? double.NaN : value;
@@ -257,11 +257,11 @@ public static class TensorComparer
 
         if (tolerance.Statistic == ErrorStatistic.Elementwise)
         {
-            return new ToleranceCheckResult(failingElements == 0, tolerance, absValue, relValue, failingElements, firstFailing);
+            return new ToleranceCheckResult(failingElements == 0, tolerance, absValue, relValue, failingElements, elementCount, firstFailing);
         }
 
         var failed = Exceeds(absValue, tolerance.Absolute) && Exceeds(relValue, tolerance.Relative);
-        return new ToleranceCheckResult(!failed, tolerance, absValue, relValue, 0, null);
+        return new ToleranceCheckResult(!failed, tolerance, absValue, relValue, 0, elementCount, null);
     }
 
     private static double Cosine(double dot, double candidateSquared, double referenceSquared)

@@ -113,23 +113,28 @@ public sealed record ElementLocation(
 /// largest absolute error (Polygraphy's "minimum required tolerance"); NaN when any error is NaN.</param>
 /// <param name="RelativeValue">The same for the relative error and rtol.</param>
 /// <param name="FailingElements">Elementwise only: how many elements exceed both tolerances; 0 for the other statistics.</param>
+/// <param name="ElementCount">How many elements were compared.</param>
 /// <param name="FirstFailing">Elementwise only: the first failing element, if any.</param>
 public sealed record ToleranceCheckResult(
-    bool Passed, Tolerance Tolerance, double AbsoluteValue, double RelativeValue, long FailingElements, ElementLocation? FirstFailing)
+    bool Passed, Tolerance Tolerance, double AbsoluteValue, double RelativeValue, long FailingElements, long ElementCount, ElementLocation? FirstFailing)
 {
-    /// <summary>A one-line description, e.g. "PASSED elemwise: 0 of 12 elements exceed both atol=1e-05 and rtol=1e-05 (max abs=…, max rel=…)".</summary>
-    public string Summary(long elementCount)
+    /// <summary>A one-line verdict, e.g. "FAILED elemwise: 3 of 12 elements exceed both atol=1e-05 rtol=1e-05 (max abs=…, max rel=…)".</summary>
+    public string Summary
     {
-        var verdict = Passed ? "PASSED" : "FAILED";
-        var tolerances = $"atol={Tolerance.Absolute:g6} rtol={Tolerance.Relative:g6}";
-        return Tolerance.Statistic switch
+        get
         {
-            ErrorStatistic.Elementwise =>
-                $"{verdict} elemwise: {FailingElements} of {elementCount} elements exceed both {tolerances} (max abs={AbsoluteValue:g6}, max rel={RelativeValue:g6})",
-            ErrorStatistic.Quantile =>
-                $"{verdict} quantile {Tolerance.Quantile:g6}: abs={AbsoluteValue:g6}, rel={RelativeValue:g6} against {tolerances}",
-            var s => $"{verdict} {s.ToString().ToLowerInvariant()}: abs={AbsoluteValue:g6}, rel={RelativeValue:g6} against {tolerances}",
-        };
+            var verdict = Passed ? "PASSED" : "FAILED";
+            var tolerances = FormattableString.Invariant($"atol={Tolerance.Absolute:g6} rtol={Tolerance.Relative:g6}");
+            var values = FormattableString.Invariant($"abs={AbsoluteValue:g6}, rel={RelativeValue:g6}");
+            return Tolerance.Statistic switch
+            {
+                ErrorStatistic.Elementwise =>
+                    $"{verdict} elemwise: {FailingElements} of {ElementCount} elements exceed both {tolerances} (max {values})",
+                ErrorStatistic.Quantile =>
+                    FormattableString.Invariant($"{verdict} quantile {Tolerance.Quantile:g6}: {values} against {tolerances}"),
+                var statistic => $"{verdict} {statistic.ToString().ToLowerInvariant()}: {values} against {tolerances}",
+            };
+        }
     }
 }
 
