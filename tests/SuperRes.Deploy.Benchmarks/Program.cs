@@ -25,24 +25,33 @@ switch (name)
 
 namespace SuperRes.Deploy.Benchmarks
 {
-    /// <summary>Times a few variants of the same work and prints medians and ratios.</summary>
+    /// <summary>
+    /// Times variants of the same work round-robin (A, B, C, A, B, C, …) so that a noisy machine slows them alike, and
+    /// returns each variant's median in milliseconds.
+    /// </summary>
     internal static class Harness
     {
-        public static double MedianMilliseconds(int runs, Action action)
+        public static double[] MedianMilliseconds(int runs, params Action[] variants)
         {
-            action(); // warm-up: JIT, page faults
-            var times = new List<double>();
-            for (var r = 0; r < runs; r++)
+            foreach (var variant in variants)
             {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                var watch = Stopwatch.StartNew();
-                action();
-                times.Add(watch.Elapsed.TotalMilliseconds);
+                variant(); // warm-up: JIT, page faults
             }
 
-            times.Sort();
-            return times[times.Count / 2];
+            var times = variants.Select(_ => new List<double>()).ToArray();
+            for (var r = 0; r < runs; r++)
+            {
+                for (var v = 0; v < variants.Length; v++)
+                {
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    var watch = Stopwatch.StartNew();
+                    variants[v]();
+                    times[v].Add(watch.Elapsed.TotalMilliseconds);
+                }
+            }
+
+            return times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
         }
     }
 }

@@ -12,7 +12,7 @@ namespace SuperRes.Deploy.Engines.Validation.Metrics;
 /// The Gaussian window is separable (fspecial's 2-D window is the outer product of the normalised 1-D one), so each
 /// of μx, μy, E[x²], E[y²], E[xy] is filtered along rows then columns, streaming over rows with an 11-row ring: memory is
 /// O(width), time O(22 × 5 × pixels) in double precision, vectorised with <see cref="Vector{T}"/> (sums kept in registers,
-/// fused multiply-add).
+/// fused multiply-add, the symmetric window folded).
 /// </remarks>
 public static class Ssim
 {
@@ -157,23 +157,28 @@ public static class Ssim
         return sum;
     }
 
-    /// <summary>'valid' horizontal Gaussian filtering: output[x] = Σk g[k] · input[x + k], accumulated in registers.</summary>
+    /// <summary>
+    /// 'valid' horizontal Gaussian filtering, output[x] = Σk g[k] · input[x + k], summed in registers; the window is
+    /// symmetric (g[k] = g[10 − k]), so pairs of inputs are added before multiplying.
+    /// </summary>
     private static void FilterRow(double[] input, double[] output)
     {
         var g = Gaussian;
-        ref var source = ref MemoryMarshal.GetArrayDataReference(input);
+        ref var src = ref MemoryMarshal.GetArrayDataReference(input);
         ref var target = ref MemoryMarshal.GetArrayDataReference(output);
         var n = output.Length;
+        Vector<double> g0 = new(g[0]), g1 = new(g[1]), g2 = new(g[2]), g3 = new(g[3]), g4 = new(g[4]), g5 = new(g[5]);
         var x = 0;
         for (; x <= n - Vector<double>.Count; x += Vector<double>.Count)
         {
-            var sum = Vector.LoadUnsafe(ref source, (nuint)x) * g[0];
-            for (var k = 1; k < WindowSize; k++)
-            {
-                sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref source, (nuint)(x + k)), new Vector<double>(g[k]), sum);
-            }
-
-            sum.StoreUnsafe(ref target, (nuint)x);
+            var i = (nuint)x;
+            var sum = Vector.LoadUnsafe(ref src, i + 5) * g5;
+            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref src, i) + Vector.LoadUnsafe(ref src, i + 10), g0, sum);
+            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref src, i + 1) + Vector.LoadUnsafe(ref src, i + 9), g1, sum);
+            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref src, i + 2) + Vector.LoadUnsafe(ref src, i + 8), g2, sum);
+            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref src, i + 3) + Vector.LoadUnsafe(ref src, i + 7), g3, sum);
+            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref src, i + 4) + Vector.LoadUnsafe(ref src, i + 6), g4, sum);
+            sum.StoreUnsafe(ref target, i);
         }
 
         for (; x < n; x++)
@@ -188,23 +193,35 @@ public static class Ssim
         }
     }
 
-    /// <summary>'valid' vertical Gaussian filtering of the 11 ring rows starting at slot <paramref name="top"/>.</summary>
+    /// <summary>'valid' vertical Gaussian filtering of the 11 ring rows starting at slot <paramref name="top"/> (symmetric, like <see cref="FilterRow"/>).</summary>
     private static void FilterColumns(double[][] ring, int top, double[] output)
     {
         var g = Gaussian;
         var n = output.Length;
         ref var target = ref MemoryMarshal.GetArrayDataReference(output);
+        ref var r0 = ref MemoryMarshal.GetArrayDataReference(ring[top % WindowSize]);
+        ref var r1 = ref MemoryMarshal.GetArrayDataReference(ring[(top + 1) % WindowSize]);
+        ref var r2 = ref MemoryMarshal.GetArrayDataReference(ring[(top + 2) % WindowSize]);
+        ref var r3 = ref MemoryMarshal.GetArrayDataReference(ring[(top + 3) % WindowSize]);
+        ref var r4 = ref MemoryMarshal.GetArrayDataReference(ring[(top + 4) % WindowSize]);
+        ref var r5 = ref MemoryMarshal.GetArrayDataReference(ring[(top + 5) % WindowSize]);
+        ref var r6 = ref MemoryMarshal.GetArrayDataReference(ring[(top + 6) % WindowSize]);
+        ref var r7 = ref MemoryMarshal.GetArrayDataReference(ring[(top + 7) % WindowSize]);
+        ref var r8 = ref MemoryMarshal.GetArrayDataReference(ring[(top + 8) % WindowSize]);
+        ref var r9 = ref MemoryMarshal.GetArrayDataReference(ring[(top + 9) % WindowSize]);
+        ref var r10 = ref MemoryMarshal.GetArrayDataReference(ring[(top + 10) % WindowSize]);
+        Vector<double> g0 = new(g[0]), g1 = new(g[1]), g2 = new(g[2]), g3 = new(g[3]), g4 = new(g[4]), g5 = new(g[5]);
         var x = 0;
         for (; x <= n - Vector<double>.Count; x += Vector<double>.Count)
         {
-            var sum = Vector<double>.Zero;
-            for (var k = 0; k < WindowSize; k++)
-            {
-                var row = ring[(top + k) % WindowSize];
-                sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(row), (nuint)x), new Vector<double>(g[k]), sum);
-            }
-
-            sum.StoreUnsafe(ref target, (nuint)x);
+            var i = (nuint)x;
+            var sum = Vector.LoadUnsafe(ref r5, i) * g5;
+            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref r0, i) + Vector.LoadUnsafe(ref r10, i), g0, sum);
+            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref r1, i) + Vector.LoadUnsafe(ref r9, i), g1, sum);
+            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref r2, i) + Vector.LoadUnsafe(ref r8, i), g2, sum);
+            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref r3, i) + Vector.LoadUnsafe(ref r7, i), g3, sum);
+            sum = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref r4, i) + Vector.LoadUnsafe(ref r6, i), g4, sum);
+            sum.StoreUnsafe(ref target, i);
         }
 
         for (; x < n; x++)
