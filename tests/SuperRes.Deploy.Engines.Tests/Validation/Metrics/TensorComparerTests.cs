@@ -340,4 +340,60 @@ public sealed class TensorComparerTests
 
         Assert.StartsWith("FAILED elemwise: 1 of 2 elements exceed both atol=1e-05 rtol=1e-05", result.Check.Summary, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Vector_and_scalar_paths_agree_with_a_brute_force_reference_on_awkward_data()
+    {
+        var random = new Random(77);
+        float[] specials = [0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e-42f, 1e30f];
+        for (var trial = 0; trial < 300; trial++)
+        {
+            var n = 1 + random.Next(70); // lengths around the SIMD width exercise the scalar tails
+            var candidate = new float[n];
+            var reference = new float[n];
+            for (var i = 0; i < n; i++)
+            {
+                reference[i] = random.Next(6) == 0 ? specials[random.Next(specials.Length)] : (float)(random.NextDouble() - 0.3);
+                candidate[i] = random.Next(5) switch
+                {
+                    0 => reference[i],
+                    1 => specials[random.Next(specials.Length)],
+                    _ => reference[i] + (float)((random.NextDouble() - 0.5) * Math.Pow(10, -random.Next(8))),
+                };
+            }
+
+            var tolerance = new Tolerance { Absolute = 1e-4, Relative = 1e-3 };
+            var result = TensorComparer.Compare(candidate, reference, [n], new ComparisonOptions { Tolerance = tolerance });
+
+            var errors = candidate.Select((c, i) => TensorComparer.ElementErrors(c, reference[i])).ToArray();
+            var abs = errors.Select(e => (double)e.Absolute).Where(e => !double.IsNaN(e)).Order().ToArray();
+            var rel = errors.Select(e => (double)e.Relative).Where(e => !double.IsNaN(e)).Order().ToArray();
+            var failing = errors.Count(e => !(e.Absolute <= 1e-4) && !(e.Relative <= 1e-3));
+            var context = $"trial {trial}, n {n}";
+
+            Assert.True(abs.Length == result.AbsoluteError.Count, context);
+            Assert.True(n - rel.Length == result.RelativeError.NaNCount, context);
+            Assert.True(failing == result.Check.FailingElements, context);
+            Assert.True((failing == 0) == result.Check.Passed, context);
+            Assert.True(candidate.Count(float.IsNaN) == result.CandidateNonFinite.NaN, context);
+            Assert.True(reference.Count(float.IsPositiveInfinity) == result.ReferenceNonFinite.PositiveInfinity, context);
+            Assert.True(n == result.AbsoluteErrorHistogram.Sum(b => b.Count) + (n - abs.Length), context);
+            if (abs.Length > 0)
+            {
+                Assert.True(abs[0] == result.AbsoluteError.Min && abs[^1] == result.AbsoluteError.Max, context);
+                Assert.True(Median(abs).Equals(result.AbsoluteError.Median), context);
+                Assert.True(abs[^1] == result.Worst!.AbsoluteError, context);
+                Assert.True(Array.FindIndex(errors, e => e.Absolute == abs[^1]) == result.Worst.Index, context);
+            }
+
+            if (rel.Length > 0)
+            {
+                Assert.True(rel[0] == result.RelativeError.Min && rel[^1] == result.RelativeError.Max, context);
+                Assert.True(Median(rel).Equals(result.RelativeError.Median), context);
+            }
+        }
+
+        static double Median(double[] sorted) =>
+            sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
 }
