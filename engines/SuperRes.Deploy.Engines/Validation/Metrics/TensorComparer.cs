@@ -12,9 +12,10 @@ namespace SuperRes.Deploy.Engines.Validation.Metrics;
 /// <para>Cost: two streaming passes over the inputs and no copy of them. Pass 1 computes the errors in SIMD chunks
 /// (<see cref="Vector{T}"/>), accumulates sums in double, counts, extremes, the elementwise check, and a 65,536-bucket
 /// histogram of each error's float32 bit pattern's top 16 bits (for non-negative floats the bit pattern orders like the
-/// value). Pass 2 refines only the buckets holding the wanted order statistics with a histogram of the low 16 bits. The
-/// percentiles are therefore exact order statistics of the float32 errors (not approximations), combined with numpy's
-/// interpolation rules in double.</para>
+/// value). Pass 2 re-derives the errors and refines only the buckets holding a wanted order statistic (median, p90, p95,
+/// p99, the check quantile) or a histogram edge, with a histogram of their low 16 bits. The percentiles are therefore
+/// exact order statistics of the float32 errors (not approximations), combined with numpy's interpolation rules in
+/// double, and the histogram counts are exact.</para>
 /// <para>Shape: the flat (row-major) element count must match both spans; coordinates are reported in that shape
 /// (N, C, H, W for a rank-4 tensor). Unequal lengths are an <see cref="ArgumentException"/>: callers check shapes first
 /// and report a mismatch as a failed check themselves.</para>
@@ -108,11 +109,11 @@ public static class TensorComparer
         };
     }
 
-    /// <summary>Whether a shape is image-like for SSIM: [N, C, H, W] with C ∈ {1, 3} and H, W ≥ 11.</summary>
+    /// <summary>Whether a shape is image-like for SSIM: [N, C, H, W] with N ≥ 1, C ∈ {1, 3} and H, W ≥ 11.</summary>
     public static bool IsImageShaped(IReadOnlyList<int> shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
-        return shape.Count == 4 && shape[1] is 1 or 3 && shape[2] >= Ssim.WindowSize && shape[3] >= Ssim.WindowSize;
+        return shape.Count == 4 && shape[0] >= 1 && shape[1] is 1 or 3 && shape[2] >= Ssim.WindowSize && shape[3] >= Ssim.WindowSize;
     }
 
     /// <summary>
@@ -146,7 +147,8 @@ public static class TensorComparer
                 throw new ArgumentException($"shape [{string.Join(", ", shape.ToArray())}] has a negative dimension");
             }
 
-            volume *= d;
+            // Saturate instead of overflowing: any volume above int.MaxValue cannot match a span's length anyway.
+            volume = Math.Min(volume * d, (long)int.MaxValue + 1);
         }
 
         if (volume != candidate.Length)
