@@ -2,7 +2,10 @@ using Onnx;
 
 namespace SuperRes.Deploy.Engines.Onnx;
 
-/// <summary>Enumerates every tensor a model carries: initializers, Constant attributes, and those of subgraphs and functions.</summary>
+/// <summary>
+/// Enumerates every tensor a model carries: initializers, sparse initializers, tensor attributes (Constant values
+/// and the like), and the same inside subgraphs (If/Loop/Scan bodies), functions and training-info graphs.
+/// </summary>
 public static class OnnxModelWalker
 {
     public static IEnumerable<TensorProto> Tensors(ModelProto model)
@@ -23,6 +26,20 @@ public static class OnnxModelWalker
                 yield return t;
             }
         }
+
+        foreach (var training in model.TrainingInfo)
+        {
+            foreach (var graph in new[] { training.Initialization, training.Algorithm })
+            {
+                if (graph is not null)
+                {
+                    foreach (var t in Tensors(graph))
+                    {
+                        yield return t;
+                    }
+                }
+            }
+        }
     }
 
     public static IEnumerable<TensorProto> Tensors(GraphProto graph)
@@ -33,7 +50,20 @@ public static class OnnxModelWalker
             yield return t;
         }
 
-        foreach (var sparse in graph.SparseInitializer)
+        foreach (var t in SparseTensors(graph.SparseInitializer))
+        {
+            yield return t;
+        }
+
+        foreach (var t in NodeTensors(graph.Node))
+        {
+            yield return t;
+        }
+    }
+
+    private static IEnumerable<TensorProto> SparseTensors(IEnumerable<SparseTensorProto> sparseTensors)
+    {
+        foreach (var sparse in sparseTensors)
         {
             if (sparse.Values is not null)
             {
@@ -44,11 +74,6 @@ public static class OnnxModelWalker
             {
                 yield return sparse.Indices;
             }
-        }
-
-        foreach (var t in NodeTensors(graph.Node))
-        {
-            yield return t;
         }
     }
 
@@ -64,6 +89,12 @@ public static class OnnxModelWalker
                 }
 
                 foreach (var t in attribute.Tensors)
+                {
+                    yield return t;
+                }
+
+                var sparse = attribute.SparseTensor is null ? attribute.SparseTensors : attribute.SparseTensors.Prepend(attribute.SparseTensor);
+                foreach (var t in SparseTensors(sparse))
                 {
                     yield return t;
                 }
