@@ -124,6 +124,20 @@ public class AnalysisTests
         Assert.NotEmpty(a.Constraints.ViolationsAt(new Dictionary<string, long> { ["N"] = 1, ["H"] = 3, ["W"] = 2 }));
     }
 
+    [Fact]
+    public void A_downsample_and_upsample_pair_added_back_to_its_input_requires_even_sizes()
+    {
+        // ESRT's high-frequency branch: x - up(down(x)) with AvgPool(2) and a 2x Resize.
+        var a = Analyze(Image()
+            .Node("AveragePool", ["x"], ["down"], IntsAttr("kernel_shape", 2, 2), IntsAttr("strides", 2, 2))
+            .Floats("scales", [4], 1, 1, 2, 2).Node("Resize", ["down", "", "scales"], ["up"])
+            .NamedNode("high", "Sub", ["x", "up"], ["y"]).Output("y"));
+        var rule = a.Constraints.UserRules.Single(r => r.Symbol == "H");
+        Assert.Equal(SizeRuleKind.MultipleOf, rule.Kind);
+        Assert.Equal(2, rule.Value);
+        Assert.Equal(["high"], rule.NodeNames);
+    }
+
     // ---------------------------------------------------------------- FLOPs and memory
 
     [Fact]
@@ -418,5 +432,84 @@ public class AnalysisTests
             .Node("DepthToSpace", ["c"], ["y"], IntAttr("blocksize", 4)).Output("y"));
         Assert.Empty(a.Lints);
         Assert.Empty(a.Constraints.UserRules);
+    }
+
+    // ---------------------------------------------------------------- robustness
+
+    public static TheoryData<string> OddModels() => ["no-shape", "static", "scalar", "loop", "unknown-scales", "unknown-attention", "empty"];
+
+    private static TestModelBuilder Odd(string kind)
+    {
+        switch (kind)
+        {
+            case "no-shape":
+                {
+                    var b = new TestModelBuilder();
+                    b.Graph.Input.Add(new ValueInfoProto { Name = "x" });
+                    return b.Node("Relu", ["x"], ["r"]).Node("Softmax", ["r"], ["y"]).Output("y");
+                }
+
+            case "static":
+                return new TestModelBuilder().Input("x", 1, 3, 32, 32).Weight("w", 12, 3, 3, 3)
+                    .Node("Conv", ["x", "w"], ["c"], IntsAttr("pads", 1, 1, 1, 1)).Node("DepthToSpace", ["c"], ["y"], IntAttr("blocksize", 2)).Output("y");
+            case "scalar":
+                return new TestModelBuilder().Input("x").Node("Neg", ["x"], ["y"]).Output("y");
+            case "loop":
+                {
+                    var body = new GraphProto { Name = "body" };
+                    body.Input.Add(ValueInfo("i", TensorProto.Types.DataType.Int64, []));
+                    body.Input.Add(ValueInfo("c", TensorProto.Types.DataType.Bool, []));
+                    body.Input.Add(ValueInfo("acc", TensorProto.Types.DataType.Float, ["N", 4]));
+                    body.Node.Add(MakeNode("step", "Relu", ["acc"], ["acc_out"]));
+                    body.Node.Add(MakeNode("keep", "Identity", ["c"], ["c_out"]));
+                    body.Output.Add(new ValueInfoProto { Name = "c_out" });
+                    body.Output.Add(new ValueInfoProto { Name = "acc_out" });
+                    return new TestModelBuilder().Input("x", "N", 4).ConstInts("trips", [3], scalar: true)
+                        .Node("Loop", ["trips", "", "x"], ["y"], GraphAttr("body", body)).Output("y");
+                }
+
+            case "unknown-scales":
+                return new TestModelBuilder().Input("x", "N", 3, "H", "W").Input("scales", 4)
+                    .Node("Resize", ["x", "", "scales"], ["y"]).Output("y");
+            case "unknown-attention":
+                {
+                    var b = new TestModelBuilder();
+                    b.Graph.Input.Add(new ValueInfoProto { Name = "q" });
+                    b.Graph.Input.Add(new ValueInfoProto { Name = "k" });
+                    b.Graph.Input.Add(new ValueInfoProto { Name = "v" });
+                    return b.Node("MatMul", ["q", "k"], ["s"]).Node("Softmax", ["s"], ["p"], IntAttr("axis", -1))
+                        .Node("MatMul", ["p", "v"], ["y"]).Output("y");
+                }
+
+            default:
+                return new TestModelBuilder().Input("x", "N", 4).Output("x");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(OddModels))]
+    public void Odd_models_are_analysed_without_exceptions(string kind)
+    {
+        var a = Analyze(Odd(kind));
+        Assert.NotNull(a.Statistics);
+        Assert.NotNull(a.Constraints);
+        _ = a.Cost.Evaluate(a.Shapes.Bind(new Dictionary<string, long>()));
+        if (kind == "unknown-attention")
+        {
+            var block = Assert.Single(a.Attention.Blocks);
+            Assert.Null(block.ScoresShape);
+        }
+
+        if (kind == "loop")
+        {
+            Assert.Equal("[N, 4]", a.Shapes["y"].Shape!.ToString());
+            Assert.Contains(a.Lints, l => l.Id == DeploymentLints.ControlFlow);
+        }
+
+        if (kind == "static")
+        {
+            Assert.Equal(2.0, a.Scale!.Height);
+            Assert.Equal([1L, 3, 64, 64], a.At(new Dictionary<string, long[]> { ["x"] = [1, 3, 32, 32] }).Binding.ShapeOf(a.Graph.Outputs[0])!);
+        }
     }
 }
