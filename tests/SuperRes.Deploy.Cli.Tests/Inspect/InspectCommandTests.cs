@@ -216,9 +216,11 @@ public sealed class InspectCommandTests : IDisposable
     [InlineData("input:1x3x64", "rank 4")]
     [InlineData("input:2x4x64x64", "fixed size 3 on axis 1")]
     [InlineData("other:1x3x64x64", "'other' is not an input")]
-    [InlineData("input:1x3x0x64", "positive integer sizes")]
-    [InlineData("input:1x3xbigx64", "bad size 'big'")]
-    [InlineData("input:", "bad size ''")]
+    [InlineData("input:1x3x0x64", "dimension '0' is not a positive integer")]
+    [InlineData("input:1x3xbigx64", "dimension 'big' is not a positive integer")]
+    [InlineData("1x3xbig", "shape '1x3xbig': dimension 'big'")]
+    [InlineData("input:", "must look like name:1x3x256x256")]
+    [InlineData("input:1x3x32x32,input:1x3x32x32", "gives input 'input' twice")]
     public void A_malformed_or_mismatched_input_shape_is_a_usage_error(string shape, string message)
     {
         var (code, stdout, stderr) = Run("inspect", RepoPaths.FixtureModel("plain_sr.onnx"), "--input-shape", shape);

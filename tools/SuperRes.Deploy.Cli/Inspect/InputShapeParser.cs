@@ -1,5 +1,5 @@
-using System.Globalization;
 using SuperRes.Deploy.Engines;
+using SuperRes.Deploy.Engines.Configuration;
 
 namespace SuperRes.Deploy.Cli.Inspect;
 
@@ -21,33 +21,37 @@ public static class InputShapeParser
     /// <summary>One parsed value: the input name (null when left out) and the dims.</summary>
     public sealed record ShapeArgument(string Text, string? Name, long[] Dims);
 
-    /// <summary>Checks the syntax of every value without knowing the model; malformed text is a usage error naming it.</summary>
+    /// <summary>
+    /// Checks the syntax of every value without knowing the model; malformed text is a usage error naming it. Values may
+    /// hold comma-separated lists (trtexec style, <see cref="ShapeSpec.ParseList"/>); a value without "NAME:" is kept
+    /// nameless for a single-input model.
+    /// </summary>
     public static List<ShapeArgument> ParseSyntax(IEnumerable<string> values)
     {
         ArgumentNullException.ThrowIfNull(values);
         var result = new List<ShapeArgument>();
         foreach (var raw in values)
         {
-            var text = raw.Trim();
-            var colon = text.LastIndexOf(':');
-            var name = colon < 0 ? null : text[..colon];
-            var dims = colon < 0 ? text : text[(colon + 1)..];
-            if (name is { Length: 0 })
+            foreach (var item in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                throw DeployException.Usage($"--input-shape '{raw}' has an empty input name");
-            }
-
-            var parts = dims.Split('x', 'X', '×');
-            var shape = new long[parts.Length];
-            for (var i = 0; i < parts.Length; i++)
-            {
-                if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]) || shape[i] < 1)
+                if (item.Contains(':', StringComparison.Ordinal))
                 {
-                    throw DeployException.Usage($"--input-shape '{raw}' is not NAME:DxDx…xD with positive integer sizes (bad size '{parts[i]}')");
+                    var spec = ShapeSpec.Parse(item);
+                    result.Add(new ShapeArgument(item, spec.Name, [.. spec.Dims]));
+                }
+                else
+                {
+                    // A bare "1x3x64x64" reads like a spec whose name is filled in later.
+                    try
+                    {
+                        result.Add(new ShapeArgument(item, null, [.. ShapeSpec.Parse("_:" + item).Dims]));
+                    }
+                    catch (DeployException e)
+                    {
+                        throw DeployException.Usage(e.Message.Replace($"'_:{item}'", $"'{item}'", StringComparison.Ordinal));
+                    }
                 }
             }
-
-            result.Add(new ShapeArgument(raw, name, shape));
         }
 
         return result;

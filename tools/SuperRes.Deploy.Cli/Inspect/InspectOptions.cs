@@ -14,7 +14,7 @@ public sealed class InspectOptions : CommonOptions
     [Option("json", HelpText = "Write the report as JSON (schema srdeploy.inspect/1, see docs/cli.md) instead of tables.")]
     public bool Json { get; set; }
 
-    [Option("input-shape", HelpText = "Evaluate at an input shape, NAME:1x3x256x256 (NAME may be left out when the model has one input). Repeat the option for several inputs.")]
+    [Option("input-shape", HelpText = "Evaluate at an input shape, NAME:1x3x256x256 (NAME may be left out when the model has one input). Repeat the option, or separate with commas, for several inputs.")]
     public IEnumerable<string> InputShapes { get; set; } = [];
 
     [Option("top", Default = 10, HelpText = "How many nodes to list by FLOPs, and values alive at the memory peak.")]
