@@ -1,0 +1,94 @@
+/*
+ * Portable instantiation of the tile loop: plain loops that the compiler vectorises for the baseline instruction
+ * set (SSE2 on x86-64). Used when the CPU lacks AVX2/FMA, or when asked for explicitly (tests cover both paths).
+ */
+#include "fusedAttentionCpuTiles.h"
+
+namespace srd::fa::cpu
+{
+namespace
+{
+
+struct PortableOps
+{
+    template <int64_t kWIDTH>
+    static void gemm4(float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
+    {
+        for (int64_t r = 0; r < 4; ++r)
+        {
+            float row[kWIDTH];
+            for (int64_t w = 0; w < kWIDTH; ++w)
+            {
+                row[w] = c[r * ldc + w];
+            }
+            float const* aRow = a + r * lda;
+            for (int64_t k = 0; k < depth; ++k)
+            {
+                float const scalar = aRow[k];
+                float const* bRow = b + k * ldb;
+                for (int64_t w = 0; w < kWIDTH; ++w)
+                {
+                    row[w] += scalar * bRow[w];
+                }
+            }
+            for (int64_t w = 0; w < kWIDTH; ++w)
+            {
+                c[r * ldc + w] = row[w];
+            }
+        }
+    }
+
+    static void gemm4x16(float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
+    {
+        gemm4<16>(a, lda, b, ldb, c, ldc, depth);
+    }
+
+    static void gemm4x8(float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
+    {
+        gemm4<8>(a, lda, b, ldb, c, ldc, depth);
+    }
+
+    static float rowMax(float const* s, int64_t count)
+    {
+        float best = s[0];
+        for (int64_t j = 1; j < count; ++j)
+        {
+            best = s[j] > best ? s[j] : best;
+        }
+        return best;
+    }
+
+    static float expRowSum(float* s, int64_t count, float maximum)
+    {
+        float sum = 0.F;
+        for (int64_t j = 0; j < count; ++j)
+        {
+            float const p = __builtin_expf(s[j] - maximum);
+            s[j] = p;
+            sum += p;
+        }
+        return sum;
+    }
+
+    static void scaleRow(float* x, int64_t count, float factor)
+    {
+        for (int64_t j = 0; j < count; ++j)
+        {
+            x[j] *= factor;
+        }
+    }
+};
+
+} // namespace
+
+size_t tileScratchFloats(int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPadded)
+{
+    return scratchFloatsFor(blockQ, blockK, d, dvPadded);
+}
+
+void runTilesPortable(TileJob const& job, int64_t begin, int64_t end, float* scratch) noexcept
+{
+    runTiles<PortableOps>(job, begin, end, scratch);
+}
+
+} // namespace srd::fa::cpu

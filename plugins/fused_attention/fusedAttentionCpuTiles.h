@@ -1,0 +1,285 @@
+/*
+ * The blocked, streaming-softmax attention loop shared by the instruction-set-specific units. It is a template over
+ * `Ops`, a struct of static vector primitives (4-row GEMM tiles, row max, exp + row sum, row scaling) that each unit
+ * supplies. Everything is in an anonymous namespace and uses no C++ library template (see fusedAttentionCpuJob.h
+ * for why): each unit gets its own private copy compiled for its own instruction set.
+ *
+ * Per task (one batch entry, one block of up to blockQ query rows):
+ *   Q tile  <- scale * Q rows (L2-normalised first when normalize_qk)
+ *   for each block of up to blockK keys:
+ *     Kt tile <- K rows of the block, transposed (normalised when normalize_qk)
+ *     S       <- bias (or 0);  S += Q tile * Kt tile          (S is blockQ x blockK, never N x N)
+ *     m_new = max(m, rowmax S);  P = exp(S - m_new);  l = l * exp(m - m_new) + rowsum P;  acc *= exp(m - m_new)
+ *     acc    += P * V rows of the block
+ *   out rows <- acc / l
+ */
+#ifndef SRD_FUSED_ATTENTION_CPU_TILES_H
+#define SRD_FUSED_ATTENTION_CPU_TILES_H
+
+#include "fusedAttentionCpuJob.h"
+
+namespace srd::fa::cpu
+{
+namespace
+{
+
+inline int64_t minI64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+inline int64_t roundUpI64(int64_t value, int64_t multiple)
+{
+    return (value + multiple - 1) / multiple * multiple;
+}
+
+inline int64_t jobBatchOffset(TileJob const& job, JobStrides const& strides, int64_t index)
+{
+    int64_t offset = 0;
+    for (int32_t i = job.nbBatchDims - 1; i >= 0; --i)
+    {
+        int64_t const dim = job.batchDims[i];
+        offset += (index % dim) * strides.batch[i];
+        index /= dim;
+    }
+    return offset;
+}
+
+//! Scratch regions of one worker; each starts on a 64-byte boundary.
+struct TileScratch
+{
+    float* q;      //!< blockQ x d, row stride d.
+    float* kt;     //!< d x blockK, row stride blockK.
+    float* v;      //!< blockK x dvPadded (used only when V rows cannot be read in place).
+    float* s;      //!< blockQ x blockK.
+    float* acc;    //!< blockQ x dvPadded.
+    float* rowMax; //!< blockQ.
+    float* rowSum; //!< blockQ.
+};
+
+inline size_t alignFloats(size_t count)
+{
+    return (count + 15) / 16 * 16;
+}
+
+inline TileScratch carveScratch(float* base, int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPadded)
+{
+    TileScratch scratch{};
+    size_t offset = 0;
+    auto take = [&](size_t count) {
+        float* region = base + offset;
+        offset += alignFloats(count);
+        return region;
+    };
+    scratch.q = take(static_cast<size_t>(blockQ * d));
+    scratch.kt = take(static_cast<size_t>(d * blockK));
+    scratch.v = take(static_cast<size_t>(blockK * dvPadded));
+    scratch.s = take(static_cast<size_t>(blockQ * blockK));
+    scratch.acc = take(static_cast<size_t>(blockQ * dvPadded));
+    scratch.rowMax = take(static_cast<size_t>(blockQ));
+    scratch.rowSum = take(static_cast<size_t>(blockQ));
+    return scratch;
+}
+
+inline size_t scratchFloatsFor(int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPadded)
+{
+    return alignFloats(static_cast<size_t>(blockQ * d)) + alignFloats(static_cast<size_t>(d * blockK))
+        + alignFloats(static_cast<size_t>(blockK * dvPadded)) + alignFloats(static_cast<size_t>(blockQ * blockK))
+        + alignFloats(static_cast<size_t>(blockQ * dvPadded)) + 2 * alignFloats(static_cast<size_t>(blockQ));
+}
+
+inline float inverseNorm(float const* row, int64_t d, float eps)
+{
+    float sum = 0.F;
+    for (int64_t c = 0; c < d; ++c)
+    {
+        sum += row[c] * row[c];
+    }
+    float const norm = __builtin_sqrtf(sum);
+    return 1.F / (norm > eps ? norm : eps);
+}
+
+template <typename Ops>
+void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
+{
+    float const negativeInfinity = -__builtin_inff();
+    int64_t const d = job.d;
+    int64_t const dv = job.dv;
+    int64_t const dvPadded = job.dvPadded;
+    int64_t const blockK = job.blockK;
+    int64_t const batch = task / job.qBlocks;
+    int64_t const q0 = (task % job.qBlocks) * job.blockQ;
+    int64_t const rows = minI64(job.blockQ, job.nq - q0);
+    int64_t const paddedRows = roundUpI64(rows, 4);
+
+    float const* qBase = job.qData + jobBatchOffset(job, job.q, batch);
+    float const* kBase = job.kData + jobBatchOffset(job, job.k, batch);
+    float const* vBase = job.vData + jobBatchOffset(job, job.v, batch);
+    float const* biasBase = job.hasBias ? job.biasData + jobBatchOffset(job, job.bias, batch) : nullptr;
+    float* outBase = job.outData + jobBatchOffset(job, job.out, batch);
+
+    // Q tile, scaled (and normalised); padding rows are zero so that 4-row GEMM tiles never read garbage.
+    for (int64_t i = 0; i < paddedRows; ++i)
+    {
+        float* dst = scratch.q + i * d;
+        if (i < rows)
+        {
+            float const* src = qBase + (q0 + i) * job.q.row;
+            float const factor = job.normalizeQk ? job.scale * inverseNorm(src, d, job.normalizeEps) : job.scale;
+            for (int64_t c = 0; c < d; ++c)
+            {
+                dst[c] = src[c] * factor;
+            }
+        }
+        else
+        {
+            for (int64_t c = 0; c < d; ++c)
+            {
+                dst[c] = 0.F;
+            }
+        }
+        scratch.rowMax[i] = negativeInfinity;
+        scratch.rowSum[i] = 0.F;
+        float* acc = scratch.acc + i * dvPadded;
+        for (int64_t c = 0; c < dvPadded; ++c)
+        {
+            acc[c] = 0.F;
+        }
+    }
+
+    // V rows can feed the GEMM in place when their width is a multiple of the vector width.
+    bool const vInPlace = dv == dvPadded;
+
+    for (int64_t k0 = 0; k0 < job.nk; k0 += blockK)
+    {
+        int64_t const keys = minI64(blockK, job.nk - k0);
+        int64_t const paddedKeys = roundUpI64(keys, 16);
+
+        // Kt tile: column j = key k0 + j.
+        for (int64_t j = 0; j < keys; ++j)
+        {
+            float const* src = kBase + (k0 + j) * job.k.row;
+            float const factor = job.normalizeQk ? inverseNorm(src, d, job.normalizeEps) : 1.F;
+            for (int64_t c = 0; c < d; ++c)
+            {
+                scratch.kt[c * blockK + j] = src[c] * factor;
+            }
+        }
+        float const* vTile = vBase + k0 * job.v.row;
+        int64_t vStride = job.v.row;
+        if (!vInPlace)
+        {
+            for (int64_t j = 0; j < keys; ++j)
+            {
+                __builtin_memcpy(scratch.v + j * dvPadded, vBase + (k0 + j) * job.v.row, static_cast<size_t>(dv) * 4);
+            }
+            vTile = scratch.v;
+            vStride = dvPadded;
+        }
+
+        // S <- bias (or zero), then S += Q * Kt.
+        for (int64_t i = 0; i < paddedRows; ++i)
+        {
+            float* s = scratch.s + i * blockK;
+            if (biasBase != nullptr && i < rows)
+            {
+                float const* b = biasBase + (q0 + i) * job.bias.row + k0 * job.biasKeyStride;
+                for (int64_t j = 0; j < keys; ++j)
+                {
+                    s[j] = b[j * job.biasKeyStride];
+                }
+                for (int64_t j = keys; j < paddedKeys; ++j)
+                {
+                    s[j] = 0.F;
+                }
+            }
+            else
+            {
+                for (int64_t j = 0; j < paddedKeys; ++j)
+                {
+                    s[j] = 0.F;
+                }
+            }
+        }
+        for (int64_t i = 0; i < paddedRows; i += 4)
+        {
+            for (int64_t j = 0; j < paddedKeys; j += 16)
+            {
+                Ops::gemm4x16(scratch.q + i * d, d, scratch.kt + j, blockK, scratch.s + i * blockK + j, blockK, d);
+            }
+        }
+
+        // Streaming softmax update, row by row.
+        for (int64_t i = 0; i < rows; ++i)
+        {
+            float* s = scratch.s + i * blockK;
+            for (int64_t j = keys; j < paddedKeys; ++j)
+            {
+                s[j] = negativeInfinity;
+            }
+            float const blockMax = Ops::rowMax(s, paddedKeys);
+            float const oldMax = scratch.rowMax[i];
+            float const newMax = blockMax > oldMax ? blockMax : oldMax;
+            if (newMax == negativeInfinity)
+            {
+                // Every key so far is masked out: nothing to accumulate (the row ends as 0/0 = NaN, like the
+                // unfused graph, if no later key is finite).
+                for (int64_t j = 0; j < paddedKeys; ++j)
+                {
+                    s[j] = 0.F;
+                }
+                continue;
+            }
+            float const alpha = oldMax == negativeInfinity ? 0.F : __builtin_expf(oldMax - newMax);
+            float const blockSum = Ops::expRowSum(s, paddedKeys, newMax);
+            scratch.rowSum[i] = scratch.rowSum[i] * alpha + blockSum;
+            scratch.rowMax[i] = newMax;
+            if (alpha != 1.F)
+            {
+                Ops::scaleRow(scratch.acc + i * dvPadded, dvPadded, alpha);
+            }
+        }
+
+        // acc += P * V (padding rows of P are finite and only reach padding rows of acc).
+        for (int64_t i = 0; i < paddedRows; i += 4)
+        {
+            float const* p = scratch.s + i * blockK;
+            float* acc = scratch.acc + i * dvPadded;
+            int64_t c = 0;
+            for (; c + 16 <= dvPadded; c += 16)
+            {
+                Ops::gemm4x16(p, blockK, vTile + c, vStride, acc + c, dvPadded, keys);
+            }
+            if (c < dvPadded)
+            {
+                Ops::gemm4x8(p, blockK, vTile + c, vStride, acc + c, dvPadded, keys);
+            }
+        }
+    }
+
+    for (int64_t i = 0; i < rows; ++i)
+    {
+        float const inverse = 1.F / scratch.rowSum[i];
+        float const* acc = scratch.acc + i * dvPadded;
+        float* dst = outBase + (q0 + i) * job.out.row;
+        for (int64_t c = 0; c < dv; ++c)
+        {
+            dst[c] = acc[c] * inverse;
+        }
+    }
+}
+
+template <typename Ops>
+void runTiles(TileJob const& job, int64_t begin, int64_t end, float* scratchBase)
+{
+    TileScratch const scratch = carveScratch(scratchBase, job.blockQ, job.blockK, job.d, job.dvPadded);
+    for (int64_t task = begin; task < end; ++task)
+    {
+        processTask<Ops>(job, task, scratch);
+    }
+}
+
+} // namespace
+} // namespace srd::fa::cpu
+
+#endif // SRD_FUSED_ATTENTION_CPU_TILES_H
