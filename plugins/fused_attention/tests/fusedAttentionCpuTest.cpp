@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ struct CpuCase
     float qkRange{1.F};      //!< Q and K uniform in [-qkRange, qkRange]: larger = peakier softmax.
     double maskFraction{0.}; //!< Fraction of bias entries set to -inf (never a whole row).
 };
+
+//! Test names and failure messages show the case by name.
+void PrintTo(CpuCase const& c, std::ostream* os)
+{
+    *os << c.name;
+}
 
 CaseShapes bhnd(std::vector<int64_t> q, std::vector<int64_t> k, std::vector<int64_t> v)
 {

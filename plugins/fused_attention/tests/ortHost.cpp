@@ -7,6 +7,10 @@
 #include <mutex>
 #include <stdexcept>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
 namespace srd::fa::testing
 {
 
@@ -102,7 +106,15 @@ OrtHost* OrtHost::get(std::string& reason)
     created->mApi = api;
     created->mPath = path;
     created->mVersion = base->GetVersionString();
+#if defined(__SANITIZE_ADDRESS__)
+    // ORT 1.30's CreateEnv leaks 14 bytes inside libonnxruntime, even after ReleaseEnv (checked with a probe that
+    // does nothing else). Exclude exactly that call from LeakSanitizer, so leaks in our own code still fail the tests.
+    __lsan_disable();
+#endif
     OrtStatus* status = ortFn<slot::CreateEnv>(api)(3 /* ERROR */, "srd_fa_tests", &created->mEnv);
+#if defined(__SANITIZE_ADDRESS__)
+    __lsan_enable();
+#endif
     if (status != nullptr)
     {
         failure = std::string("CreateEnv failed: ") + ortFn<slot::GetErrorMessage>(api)(status);
