@@ -75,14 +75,16 @@ srd_fa_status forward(srd_fa_params const* params, float const* q, float const* 
     {
         return fail(SRD_FA_STATUS_INVALID_ARGUMENT, "params is NULL");
     }
-    uint32_t const knownFlags = SRD_FA_FLAG_NORMALIZE_QK | SRD_FA_FLAG_FORCE_PORTABLE | SRD_FA_FLAG_FORCE_AVX2;
+    uint32_t const knownFlags
+        = SRD_FA_FLAG_NORMALIZE_QK | SRD_FA_FLAG_FORCE_PORTABLE | SRD_FA_FLAG_FORCE_AVX2 | SRD_FA_FLAG_FORCE_AVX512;
     if ((params->flags & ~knownFlags) != 0)
     {
         return fail(SRD_FA_STATUS_INVALID_ARGUMENT, "params.flags has unknown bits " + std::to_string(params->flags));
     }
-    if ((params->flags & SRD_FA_FLAG_FORCE_PORTABLE) != 0 && (params->flags & SRD_FA_FLAG_FORCE_AVX2) != 0)
+    uint32_t const forced = params->flags & (SRD_FA_FLAG_FORCE_PORTABLE | SRD_FA_FLAG_FORCE_AVX2 | SRD_FA_FLAG_FORCE_AVX512);
+    if ((forced & (forced - 1)) != 0)
     {
-        return fail(SRD_FA_STATUS_INVALID_ARGUMENT, "params.flags forces both the portable and the AVX2 kernel");
+        return fail(SRD_FA_STATUS_INVALID_ARGUMENT, "params.flags forces more than one kernel instruction set");
     }
     if (params->reserved != 0)
     {
@@ -141,6 +143,10 @@ srd_fa_status forward(srd_fa_params const* params, float const* q, float const* 
     else if ((params->flags & SRD_FA_FLAG_FORCE_AVX2) != 0)
     {
         isa = CpuIsa::kAVX2;
+    }
+    else if ((params->flags & SRD_FA_FLAG_FORCE_AVX512) != 0)
+    {
+        isa = CpuIsa::kAVX512;
     }
     int32_t threads = numThreads;
     if (threads == 0)

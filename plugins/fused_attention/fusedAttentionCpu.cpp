@@ -19,7 +19,7 @@ constexpr int64_t kMAX_CHUNKS = 256;
 struct ChunkState
 {
     cpu::TileJob const* job;
-    bool avx2;
+    CpuIsa isa;
     int64_t tasks;
     int64_t tasksPerChunk;
     std::atomic<bool> allocationFailed{false};
@@ -42,13 +42,11 @@ void runChunk(void* opaque, int64_t chunk) noexcept
         return;
     }
     std::memset(scratch, 0, bytes);
-    if (state->avx2)
+    switch (state->isa)
     {
-        cpu::runTilesAvx2(*state->job, begin, end, scratch);
-    }
-    else
-    {
-        cpu::runTilesPortable(*state->job, begin, end, scratch);
+    case CpuIsa::kAVX512: cpu::runTilesAvx512(*state->job, begin, end, scratch); break;
+    case CpuIsa::kAVX2: cpu::runTilesAvx2(*state->job, begin, end, scratch); break;
+    default: cpu::runTilesPortable(*state->job, begin, end, scratch); break;
     }
     std::free(scratch);
 }
@@ -79,13 +77,34 @@ bool cpuHasAvx2Fma() noexcept
 #endif
 }
 
+bool cpuHasAvx512() noexcept
+{
+#if defined(__x86_64__) || defined(__i386__)
+    // libgcc's CPU model also checks that the OS saves the zmm state (XCR0).
+    static bool const kHAS = __builtin_cpu_supports("avx512f") && cpuHasAvx2Fma();
+    return kHAS;
+#else
+    return false;
+#endif
+}
+
+CpuIsa resolveCpuIsa(CpuIsa isa) noexcept
+{
+    if (isa != CpuIsa::kAUTO)
+    {
+        return isa;
+    }
+    return cpuHasAvx512() ? CpuIsa::kAVX512 : (cpuHasAvx2Fma() ? CpuIsa::kAVX2 : CpuIsa::kPORTABLE);
+}
+
 char const* cpuIsaName(CpuIsa isa) noexcept
 {
-    switch (isa)
+    switch (resolveCpuIsa(isa))
     {
-    case CpuIsa::kAUTO: return cpuHasAvx2Fma() ? "avx2+fma" : "portable";
     case CpuIsa::kPORTABLE: return "portable";
     case CpuIsa::kAVX2: return "avx2+fma";
+    case CpuIsa::kAVX512: return "avx512f";
+    case CpuIsa::kAUTO: break;
     }
     return "?";
 }
@@ -132,19 +151,16 @@ CpuResult runFusedAttentionCpu(
     {
         return {};
     }
-    bool avx2 = false;
-    switch (isa)
+    isa = resolveCpuIsa(isa);
+    if (isa == CpuIsa::kAVX2 && !cpuHasAvx2Fma())
     {
-    case CpuIsa::kAUTO: avx2 = cpuHasAvx2Fma(); break;
-    case CpuIsa::kPORTABLE: avx2 = false; break;
-    case CpuIsa::kAVX2:
-        if (!cpuHasAvx2Fma())
-        {
-            return {CpuFailure::kUNSUPPORTED, "this CPU has no AVX2+FMA, which the avx2 kernel was forced to use"};
-        }
-        avx2 = true;
-        break;
+        return {CpuFailure::kUNSUPPORTED, "this CPU has no AVX2+FMA, which the avx2 kernel was forced to use"};
     }
+    if (isa == CpuIsa::kAVX512 && !cpuHasAvx512())
+    {
+        return {CpuFailure::kUNSUPPORTED, "this CPU has no AVX-512F, which the avx512 kernel was forced to use"};
+    }
+    int64_t const lanes = isa == CpuIsa::kAVX512 ? 16 : 8;
     if (pointers.q == nullptr || pointers.k == nullptr || pointers.v == nullptr || pointers.out == nullptr
         || (problem.hasBias && pointers.bias == nullptr) || (problem.hasScaleInput && pointers.scale == nullptr))
     {
@@ -176,15 +192,17 @@ CpuResult runFusedAttentionCpu(
     job.vData = pointers.v;
     job.biasData = pointers.bias;
     job.outData = pointers.out;
-    job.blockQ = roundUp(problem.nq < cpu::kBLOCK_Q ? problem.nq : cpu::kBLOCK_Q, 4);
-    job.blockK = roundUp(problem.nk < cpu::kBLOCK_K ? problem.nk : cpu::kBLOCK_K, 16);
-    job.dvPadded = roundUp(problem.valueDim, 8);
+    job.rowTile = cpu::kTILE_ROWS;
+    job.lanes = lanes;
+    job.blockQ = roundUp(problem.nq < cpu::kBLOCK_Q ? problem.nq : cpu::kBLOCK_Q, cpu::kTILE_ROWS);
+    job.blockK = roundUp(problem.nk < cpu::kBLOCK_K ? problem.nk : cpu::kBLOCK_K, 2 * lanes);
+    job.dvPadded = roundUp(problem.valueDim, lanes);
     job.qBlocks = (problem.nq + job.blockQ - 1) / job.blockQ;
     job.scratchFloats = cpu::tileScratchFloats(job.blockQ, job.blockK, job.d, job.dvPadded);
 
     ChunkState state;
     state.job = &job;
-    state.avx2 = avx2;
+    state.isa = isa;
     state.tasks = problem.numBatch * job.qBlocks;
     int64_t const chunks = state.tasks < kMAX_CHUNKS ? state.tasks : kMAX_CHUNKS;
     state.tasksPerChunk = (state.tasks + chunks - 1) / chunks;

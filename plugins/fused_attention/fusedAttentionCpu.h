@@ -17,13 +17,18 @@ namespace srd::fa
 
 enum class CpuIsa : int32_t
 {
-    kAUTO = 0,     //!< AVX2+FMA when the CPU has them, else portable.
+    kAUTO = 0,     //!< The widest this CPU has: AVX-512F, else AVX2+FMA, else portable.
     kPORTABLE = 1, //!< Baseline instruction set only.
     kAVX2 = 2,     //!< AVX2+FMA; an error if the CPU lacks them.
+    kAVX512 = 3,   //!< AVX-512F; an error if the CPU (or OS) lacks it.
 };
 
-//! True when this CPU runs the AVX2+FMA path.
+//! True when this CPU can run the AVX2+FMA path.
 bool cpuHasAvx2Fma() noexcept;
+//! True when this CPU can run the AVX-512F path.
+bool cpuHasAvx512() noexcept;
+//! The instruction set kAUTO resolves to on this CPU.
+CpuIsa resolveCpuIsa(CpuIsa isa) noexcept;
 char const* cpuIsaName(CpuIsa isa) noexcept;
 
 //! Runs count independent tasks; fn must not throw. Implementations may run them in any order and in parallel.
@@ -54,7 +59,7 @@ enum class CpuFailure : int32_t
 {
     kNONE = 0,
     kINVALID_ARGUMENT = 1, //!< Null tensor pointer, non-float32 problem.
-    kUNSUPPORTED = 2,      //!< kAVX2 forced on a CPU without AVX2+FMA.
+    kUNSUPPORTED = 2,      //!< kAVX2 / kAVX512 forced on a CPU without it.
     kOUT_OF_MEMORY = 3,    //!< Per-worker tiles could not be allocated.
     kRUNNER = 4,           //!< The task runner reported an error.
 };

@@ -60,67 +60,73 @@ SRD_FA_INLINE __m256 exp256(__m256 x)
 
 struct Avx2Ops
 {
-    static SRD_FA_INLINE void gemm4x16(
+    static constexpr int64_t kROWS = kTILE_ROWS;
+    static constexpr int64_t kLANES = 8;
+    static_assert(kROWS == 6, "the register tiles below are written out for 6 rows");
+
+    //! C[6][16] (+)= A[6][depth] B[depth][16]: 12 accumulators, 2 B loads and 6 broadcasts per step.
+    template <bool kACCUMULATE>
+    static SRD_FA_INLINE void gemmWide(
         float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
     {
-        __m256 c00 = _mm256_loadu_ps(c);
-        __m256 c01 = _mm256_loadu_ps(c + 8);
-        __m256 c10 = _mm256_loadu_ps(c + ldc);
-        __m256 c11 = _mm256_loadu_ps(c + ldc + 8);
-        __m256 c20 = _mm256_loadu_ps(c + 2 * ldc);
-        __m256 c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
-        __m256 c30 = _mm256_loadu_ps(c + 3 * ldc);
-        __m256 c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
-        float const* a0 = a;
-        float const* a1 = a + lda;
-        float const* a2 = a + 2 * lda;
-        float const* a3 = a + 3 * lda;
+        __m256 acc[6][2];
+        for (int32_t r = 0; r < 6; ++r)
+        {
+            acc[r][0] = kACCUMULATE ? _mm256_loadu_ps(c + r * ldc) : _mm256_setzero_ps();
+            acc[r][1] = kACCUMULATE ? _mm256_loadu_ps(c + r * ldc + 8) : _mm256_setzero_ps();
+        }
         for (int64_t k = 0; k < depth; ++k)
         {
             __m256 const b0 = _mm256_loadu_ps(b + k * ldb);
             __m256 const b1 = _mm256_loadu_ps(b + k * ldb + 8);
-            __m256 s = _mm256_broadcast_ss(a0 + k);
-            c00 = _mm256_fmadd_ps(s, b0, c00);
-            c01 = _mm256_fmadd_ps(s, b1, c01);
-            s = _mm256_broadcast_ss(a1 + k);
-            c10 = _mm256_fmadd_ps(s, b0, c10);
-            c11 = _mm256_fmadd_ps(s, b1, c11);
-            s = _mm256_broadcast_ss(a2 + k);
-            c20 = _mm256_fmadd_ps(s, b0, c20);
-            c21 = _mm256_fmadd_ps(s, b1, c21);
-            s = _mm256_broadcast_ss(a3 + k);
-            c30 = _mm256_fmadd_ps(s, b0, c30);
-            c31 = _mm256_fmadd_ps(s, b1, c31);
+            for (int32_t r = 0; r < 6; ++r)
+            {
+                __m256 const s = _mm256_broadcast_ss(a + r * lda + k);
+                acc[r][0] = _mm256_fmadd_ps(s, b0, acc[r][0]);
+                acc[r][1] = _mm256_fmadd_ps(s, b1, acc[r][1]);
+            }
         }
-        _mm256_storeu_ps(c, c00);
-        _mm256_storeu_ps(c + 8, c01);
-        _mm256_storeu_ps(c + ldc, c10);
-        _mm256_storeu_ps(c + ldc + 8, c11);
-        _mm256_storeu_ps(c + 2 * ldc, c20);
-        _mm256_storeu_ps(c + 2 * ldc + 8, c21);
-        _mm256_storeu_ps(c + 3 * ldc, c30);
-        _mm256_storeu_ps(c + 3 * ldc + 8, c31);
+        for (int32_t r = 0; r < 6; ++r)
+        {
+            _mm256_storeu_ps(c + r * ldc, acc[r][0]);
+            _mm256_storeu_ps(c + r * ldc + 8, acc[r][1]);
+        }
     }
 
-    static SRD_FA_INLINE void gemm4x8(
+    //! C[6][8] += A[6][depth] B[depth][8].
+    static SRD_FA_INLINE void gemmNarrow(
         float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
     {
-        __m256 c0 = _mm256_loadu_ps(c);
-        __m256 c1 = _mm256_loadu_ps(c + ldc);
-        __m256 c2 = _mm256_loadu_ps(c + 2 * ldc);
-        __m256 c3 = _mm256_loadu_ps(c + 3 * ldc);
+        __m256 acc[6];
+        for (int32_t r = 0; r < 6; ++r)
+        {
+            acc[r] = _mm256_loadu_ps(c + r * ldc);
+        }
         for (int64_t k = 0; k < depth; ++k)
         {
             __m256 const b0 = _mm256_loadu_ps(b + k * ldb);
-            c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + k), b0, c0);
-            c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + lda + k), b0, c1);
-            c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 2 * lda + k), b0, c2);
-            c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 3 * lda + k), b0, c3);
+            for (int32_t r = 0; r < 6; ++r)
+            {
+                acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + r * lda + k), b0, acc[r]);
+            }
         }
-        _mm256_storeu_ps(c, c0);
-        _mm256_storeu_ps(c + ldc, c1);
-        _mm256_storeu_ps(c + 2 * ldc, c2);
-        _mm256_storeu_ps(c + 3 * ldc, c3);
+        for (int32_t r = 0; r < 6; ++r)
+        {
+            _mm256_storeu_ps(c + r * ldc, acc[r]);
+        }
+    }
+
+    //! Sum of a[j] b[j], count a multiple of 16.
+    static SRD_FA_INLINE float dot(float const* a, float const* b, int64_t count)
+    {
+        __m256 s0 = _mm256_setzero_ps();
+        __m256 s1 = _mm256_setzero_ps();
+        for (int64_t j = 0; j < count; j += 16)
+        {
+            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j), s0);
+            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j + 8), _mm256_loadu_ps(b + j + 8), s1);
+        }
+        return horizontalSum(_mm256_add_ps(s0, s1));
     }
 
     static SRD_FA_INLINE float rowMax(float const* s, int64_t count)

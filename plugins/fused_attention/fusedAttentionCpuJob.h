@@ -15,9 +15,12 @@ namespace srd::fa::cpu
 {
 
 constexpr int32_t kJOB_MAX_BATCH_DIMS = 4;
-//! Rows of Q per tile (upper bound) and keys per tile (upper bound, multiple of 16).
-constexpr int64_t kBLOCK_Q = 64;
+//! Rows of Q per tile (upper bound, multiple of every register-tile row count) and keys per tile (upper bound,
+//! multiple of every wide register tile: 2 x 16 lanes).
+constexpr int64_t kBLOCK_Q = 60;
 constexpr int64_t kBLOCK_K = 128;
+//! Rows of every register tile (all instruction sets).
+constexpr int64_t kTILE_ROWS = 6;
 
 struct JobStrides
 {
@@ -48,9 +51,11 @@ struct TileJob
     float const* vData;
     float const* biasData;
     float* outData;
-    int64_t blockQ;   //!< Multiple of 4, <= kBLOCK_Q.
-    int64_t blockK;   //!< Multiple of 16, <= kBLOCK_K.
-    int64_t dvPadded; //!< dv rounded up to 8.
+    int64_t rowTile;  //!< Register-tile rows of the chosen instruction set (kTILE_ROWS).
+    int64_t lanes;    //!< Floats per vector of the chosen instruction set (8 AVX2/portable, 16 AVX-512).
+    int64_t blockQ;   //!< Multiple of rowTile, <= kBLOCK_Q.
+    int64_t blockK;   //!< Multiple of 2 * lanes, <= kBLOCK_K.
+    int64_t dvPadded; //!< dv rounded up to lanes.
     int64_t qBlocks;  //!< ceil(nq / blockQ); task t = batch * qBlocks + qBlock.
     size_t scratchFloats;
 };
@@ -61,6 +66,7 @@ size_t tileScratchFloats(int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPa
 //! Processes tasks [begin, end). Never throws; touches only the job's tensors and `scratch`.
 void runTilesPortable(TileJob const& job, int64_t begin, int64_t end, float* scratch) noexcept;
 void runTilesAvx2(TileJob const& job, int64_t begin, int64_t end, float* scratch) noexcept;
+void runTilesAvx512(TileJob const& job, int64_t begin, int64_t end, float* scratch) noexcept;
 
 } // namespace srd::fa::cpu
 

@@ -11,15 +11,18 @@ namespace
 
 struct PortableOps
 {
-    template <int64_t kWIDTH>
-    static void gemm4(float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
+    static constexpr int64_t kROWS = kTILE_ROWS;
+    static constexpr int64_t kLANES = 8;
+
+    template <bool kACCUMULATE, int64_t kWIDTH>
+    static void gemm(float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
     {
-        for (int64_t r = 0; r < 4; ++r)
+        for (int64_t r = 0; r < kROWS; ++r)
         {
             float row[kWIDTH];
             for (int64_t w = 0; w < kWIDTH; ++w)
             {
-                row[w] = c[r * ldc + w];
+                row[w] = kACCUMULATE ? c[r * ldc + w] : 0.F;
             }
             float const* aRow = a + r * lda;
             for (int64_t k = 0; k < depth; ++k)
@@ -38,14 +41,27 @@ struct PortableOps
         }
     }
 
-    static void gemm4x16(float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
+    //! C[kROWS][2 kLANES] (+)= A[kROWS][depth] B[depth][2 kLANES].
+    template <bool kACCUMULATE>
+    static void gemmWide(float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
     {
-        gemm4<16>(a, lda, b, ldb, c, ldc, depth);
+        gemm<kACCUMULATE, 2 * kLANES>(a, lda, b, ldb, c, ldc, depth);
     }
 
-    static void gemm4x8(float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
+    //! C[kROWS][kLANES] += A[kROWS][depth] B[depth][kLANES].
+    static void gemmNarrow(float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
     {
-        gemm4<8>(a, lda, b, ldb, c, ldc, depth);
+        gemm<true, kLANES>(a, lda, b, ldb, c, ldc, depth);
+    }
+
+    static float dot(float const* a, float const* b, int64_t count)
+    {
+        float sum = 0.F;
+        for (int64_t j = 0; j < count; ++j)
+        {
+            sum += a[j] * b[j];
+        }
+        return sum;
     }
 
     static float rowMax(float const* s, int64_t count)

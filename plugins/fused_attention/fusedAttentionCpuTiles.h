@@ -1,7 +1,7 @@
 /*
  * The blocked, streaming-softmax attention loop shared by the instruction-set-specific units. It is a template over
- * `Ops`, a struct of static vector primitives (4-row GEMM tiles, row max, exp + row sum, row scaling) that each unit
- * supplies. Everything is in an anonymous namespace and uses no C++ library template (see fusedAttentionCpuJob.h
+ * `Ops`, a struct of static vector primitives that each unit supplies: kROWS x (2 kLANES) and kROWS x kLANES GEMM
+ * register tiles (C = or += A B), row max, exp + row sum, row scaling, with kLANES floats per vector. Everything is in an anonymous namespace and uses no C++ library template (see fusedAttentionCpuJob.h
  * for why): each unit gets its own private copy compiled for its own instruction set.
  *
  * Per task (one batch entry, one block of up to blockQ query rows):
@@ -51,11 +51,14 @@ struct TileScratch
     float* q;      //!< blockQ x d, row stride d.
     float* kt;     //!< d x blockK, row stride blockK.
     float* v;      //!< blockK x dvPadded (used only when V rows cannot be read in place).
+    float* vTail;  //!< kMAX_LANES x blockK: the last dv % lanes columns of V, transposed (dot-product tail).
     float* s;      //!< blockQ x blockK.
     float* acc;    //!< blockQ x dvPadded.
     float* rowMax; //!< blockQ.
     float* rowSum; //!< blockQ.
 };
+
+constexpr int64_t kMAX_LANES = 16;
 
 inline size_t alignFloats(size_t count)
 {
@@ -74,6 +77,7 @@ inline TileScratch carveScratch(float* base, int64_t blockQ, int64_t blockK, int
     scratch.q = take(static_cast<size_t>(blockQ * d));
     scratch.kt = take(static_cast<size_t>(d * blockK));
     scratch.v = take(static_cast<size_t>(blockK * dvPadded));
+    scratch.vTail = take(static_cast<size_t>(kMAX_LANES * blockK));
     scratch.s = take(static_cast<size_t>(blockQ * blockK));
     scratch.acc = take(static_cast<size_t>(blockQ * dvPadded));
     scratch.rowMax = take(static_cast<size_t>(blockQ));
@@ -84,7 +88,8 @@ inline TileScratch carveScratch(float* base, int64_t blockQ, int64_t blockK, int
 inline size_t scratchFloatsFor(int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPadded)
 {
     return alignFloats(static_cast<size_t>(blockQ * d)) + alignFloats(static_cast<size_t>(d * blockK))
-        + alignFloats(static_cast<size_t>(blockK * dvPadded)) + alignFloats(static_cast<size_t>(blockQ * blockK))
+        + alignFloats(static_cast<size_t>(blockK * dvPadded)) + alignFloats(static_cast<size_t>(kMAX_LANES * blockK))
+        + alignFloats(static_cast<size_t>(blockQ * blockK))
         + alignFloats(static_cast<size_t>(blockQ * dvPadded)) + 2 * alignFloats(static_cast<size_t>(blockQ));
 }
 
@@ -102,6 +107,9 @@ inline float inverseNorm(float const* row, int64_t d, float eps)
 template <typename Ops>
 void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
 {
+    constexpr int64_t kROWS = Ops::kROWS;
+    constexpr int64_t kLANES = Ops::kLANES;
+    constexpr int64_t kWIDE = 2 * kLANES;
     float const negativeInfinity = -__builtin_inff();
     int64_t const d = job.d;
     int64_t const dv = job.dv;
@@ -110,7 +118,7 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
     int64_t const batch = task / job.qBlocks;
     int64_t const q0 = (task % job.qBlocks) * job.blockQ;
     int64_t const rows = minI64(job.blockQ, job.nq - q0);
-    int64_t const paddedRows = roundUpI64(rows, 4);
+    int64_t const paddedRows = roundUpI64(rows, kROWS);
 
     float const* qBase = job.qData + jobBatchOffset(job, job.q, batch);
     float const* kBase = job.kData + jobBatchOffset(job, job.k, batch);
@@ -118,7 +126,7 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
     float const* biasBase = job.hasBias ? job.biasData + jobBatchOffset(job, job.bias, batch) : nullptr;
     float* outBase = job.outData + jobBatchOffset(job, job.out, batch);
 
-    // Q tile, scaled (and normalised); padding rows are zero so that 4-row GEMM tiles never read garbage.
+    // Q tile, scaled (and normalised); padding rows are zero so that kROWS-row GEMM tiles never read garbage.
     for (int64_t i = 0; i < paddedRows; ++i)
     {
         float* dst = scratch.q + i * d;
@@ -147,13 +155,18 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
         }
     }
 
-    // V rows can feed the GEMM in place when their width is a multiple of the vector width.
-    bool const vInPlace = dv == dvPadded;
+    // A narrow remainder of V's columns (ESRT: 18 = 16 + 2) costs a full register tile per key in the GEMM; as dot
+    // products over the keys it costs a few vector ops per row instead.
+    int64_t const tail = dv % kLANES;
+    bool const tailByDots = tail != 0 && tail <= kLANES / 2;
+    int64_t const dvMain = tailByDots ? dv - tail : dvPadded;
+    // V rows can feed the GEMM in place when the GEMM's columns lie within them.
+    bool const vInPlace = dv == dvPadded || tailByDots;
 
     for (int64_t k0 = 0; k0 < job.nk; k0 += blockK)
     {
         int64_t const keys = minI64(blockK, job.nk - k0);
-        int64_t const paddedKeys = roundUpI64(keys, 16);
+        int64_t const paddedKeys = roundUpI64(keys, kWIDE);
 
         // Kt tile: column j = key k0 + j.
         for (int64_t j = 0; j < keys; ++j)
@@ -176,36 +189,63 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
             vTile = scratch.v;
             vStride = dvPadded;
         }
-
-        // S <- bias (or zero), then S += Q * Kt.
-        for (int64_t i = 0; i < paddedRows; ++i)
+        if (tailByDots)
         {
-            float* s = scratch.s + i * blockK;
-            if (biasBase != nullptr && i < rows)
+            for (int64_t t = 0; t < tail; ++t)
             {
-                float const* b = biasBase + (q0 + i) * job.bias.row + k0 * job.biasKeyStride;
+                float* dst = scratch.vTail + t * blockK;
                 for (int64_t j = 0; j < keys; ++j)
                 {
-                    s[j] = b[j * job.biasKeyStride];
+                    dst[j] = vBase[(k0 + j) * job.v.row + dvMain + t];
                 }
                 for (int64_t j = keys; j < paddedKeys; ++j)
                 {
-                    s[j] = 0.F;
-                }
-            }
-            else
-            {
-                for (int64_t j = 0; j < paddedKeys; ++j)
-                {
-                    s[j] = 0.F;
+                    dst[j] = 0.F; // P is 0 there too; keep the product finite.
                 }
             }
         }
-        for (int64_t i = 0; i < paddedRows; i += 4)
+
+        // S = Q * Kt (+ bias). Without a bias the GEMM stores S directly; with one, S starts as the bias.
+        if (biasBase != nullptr)
         {
-            for (int64_t j = 0; j < paddedKeys; j += 16)
+            for (int64_t i = 0; i < paddedRows; ++i)
             {
-                Ops::gemm4x16(scratch.q + i * d, d, scratch.kt + j, blockK, scratch.s + i * blockK + j, blockK, d);
+                float* s = scratch.s + i * blockK;
+                if (i < rows)
+                {
+                    float const* b = biasBase + (q0 + i) * job.bias.row + k0 * job.biasKeyStride;
+                    for (int64_t j = 0; j < keys; ++j)
+                    {
+                        s[j] = b[j * job.biasKeyStride];
+                    }
+                    for (int64_t j = keys; j < paddedKeys; ++j)
+                    {
+                        s[j] = 0.F;
+                    }
+                }
+                else
+                {
+                    for (int64_t j = 0; j < paddedKeys; ++j)
+                    {
+                        s[j] = 0.F;
+                    }
+                }
+            }
+        }
+        for (int64_t i = 0; i < paddedRows; i += kROWS)
+        {
+            for (int64_t j = 0; j < paddedKeys; j += kWIDE)
+            {
+                float const* a = scratch.q + i * d;
+                float* c = scratch.s + i * blockK + j;
+                if (biasBase != nullptr)
+                {
+                    Ops::template gemmWide<true>(a, d, scratch.kt + j, blockK, c, blockK, d);
+                }
+                else
+                {
+                    Ops::template gemmWide<false>(a, d, scratch.kt + j, blockK, c, blockK, d);
+                }
             }
         }
 
@@ -241,18 +281,30 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
         }
 
         // acc += P * V (padding rows of P are finite and only reach padding rows of acc).
-        for (int64_t i = 0; i < paddedRows; i += 4)
+        for (int64_t i = 0; i < paddedRows; i += kROWS)
         {
             float const* p = scratch.s + i * blockK;
             float* acc = scratch.acc + i * dvPadded;
             int64_t c = 0;
-            for (; c + 16 <= dvPadded; c += 16)
+            for (; c + kWIDE <= dvMain; c += kWIDE)
             {
-                Ops::gemm4x16(p, blockK, vTile + c, vStride, acc + c, dvPadded, keys);
+                Ops::template gemmWide<true>(p, blockK, vTile + c, vStride, acc + c, dvPadded, keys);
             }
-            if (c < dvPadded)
+            if (c < dvMain)
             {
-                Ops::gemm4x8(p, blockK, vTile + c, vStride, acc + c, dvPadded, keys);
+                Ops::gemmNarrow(p, blockK, vTile + c, vStride, acc + c, dvPadded, keys);
+            }
+        }
+        if (tailByDots)
+        {
+            for (int64_t i = 0; i < rows; ++i)
+            {
+                float const* p = scratch.s + i * blockK;
+                float* acc = scratch.acc + i * dvPadded + dvMain;
+                for (int64_t t = 0; t < tail; ++t)
+                {
+                    acc[t] += Ops::dot(p, scratch.vTail + t * blockK, paddedKeys);
+                }
             }
         }
     }
@@ -272,6 +324,11 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
 template <typename Ops>
 void runTiles(TileJob const& job, int64_t begin, int64_t end, float* scratchBase)
 {
+    // The driver sized the tiles for this instruction set (fusedAttentionCpu.cpp, tileShapeFor).
+    if (job.rowTile != Ops::kROWS || job.lanes != Ops::kLANES)
+    {
+        __builtin_trap();
+    }
     TileScratch const scratch = carveScratch(scratchBase, job.blockQ, job.blockK, job.d, job.dvPadded);
     for (int64_t task = begin; task < end; ++task)
     {

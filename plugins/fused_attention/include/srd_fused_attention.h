@@ -32,7 +32,7 @@ typedef enum srd_fa_status
     SRD_FA_STATUS_INVALID_ARGUMENT = 1, /**< Bad shape, layout, pointer or option; see srd_fa_last_error. */
     SRD_FA_STATUS_OUT_OF_MEMORY = 2,
     SRD_FA_STATUS_BUFFER_TOO_SMALL = 3, /**< srd_fa_last_error: the buffer cannot hold the message. */
-    SRD_FA_STATUS_UNSUPPORTED = 4,      /**< E.g. SRD_FA_FLAG_FORCE_AVX2 on a CPU without AVX2+FMA. */
+    SRD_FA_STATUS_UNSUPPORTED = 4,      /**< E.g. SRD_FA_FLAG_FORCE_AVX512 on a CPU without AVX-512F. */
     SRD_FA_STATUS_INTERNAL = 5
 } srd_fa_status;
 
@@ -47,6 +47,7 @@ typedef enum srd_fa_layout
 #define SRD_FA_FLAG_NORMALIZE_QK 0x1u   /**< L2-normalise Q and K rows first: x / max(||x||, 1e-12). */
 #define SRD_FA_FLAG_FORCE_PORTABLE 0x2u /**< Use the baseline-ISA kernel even on an AVX2 CPU (testing). */
 #define SRD_FA_FLAG_FORCE_AVX2 0x4u     /**< Use the AVX2+FMA kernel; SRD_FA_STATUS_UNSUPPORTED without it. */
+#define SRD_FA_FLAG_FORCE_AVX512 0x8u   /**< Use the AVX-512F kernel; SRD_FA_STATUS_UNSUPPORTED without it. */
 
 /**
  * One attention call. Q is [batch, heads, query_len, head_dim], K [batch, heads, key_len, head_dim],
@@ -89,7 +90,7 @@ SRD_FA_API srd_fa_status srd_fa_cpu_forward(srd_fa_params const* params, float c
  */
 SRD_FA_API srd_fa_status srd_fa_last_error(char* buffer, size_t size, size_t* required);
 
-/** Name of the instruction set the kernel uses on this CPU without flags ("avx2+fma" or "portable"). */
+/** Name of the instruction set the kernel uses on this CPU without flags ("avx512f", "avx2+fma" or "portable"). */
 SRD_FA_API char const* srd_fa_cpu_isa(void);
 
 #ifdef __cplusplus

@@ -330,14 +330,27 @@ std::vector<CpuCase> randomCases(int32_t count, uint64_t seed)
     return cases;
 }
 
+bool available(CpuIsa isa)
+{
+    return isa == CpuIsa::kPORTABLE || (isa == CpuIsa::kAVX2 && cpuHasAvx2Fma()) || (isa == CpuIsa::kAVX512 && cpuHasAvx512());
+}
+
 std::vector<CpuIsa> isasToTest()
 {
-    std::vector<CpuIsa> isas{CpuIsa::kPORTABLE};
-    if (cpuHasAvx2Fma())
+    std::vector<CpuIsa> isas;
+    for (CpuIsa isa : {CpuIsa::kPORTABLE, CpuIsa::kAVX2, CpuIsa::kAVX512})
     {
-        isas.push_back(CpuIsa::kAVX2);
+        if (available(isa))
+        {
+            isas.push_back(isa);
+        }
     }
     return isas;
+}
+
+char const* isaSuffix(CpuIsa isa)
+{
+    return isa == CpuIsa::kAVX512 ? "avx512" : (isa == CpuIsa::kAVX2 ? "avx2" : "portable");
 }
 
 class FastCpuKernelRegime : public ::testing::TestWithParam<std::tuple<CpuCase, CpuIsa>>
@@ -347,17 +360,18 @@ class FastCpuKernelRegime : public ::testing::TestWithParam<std::tuple<CpuCase, 
 TEST_P(FastCpuKernelRegime, MatchesDoublePrecisionReference)
 {
     auto const& [c, isa] = GetParam();
-    if (isa == CpuIsa::kAVX2 && !cpuHasAvx2Fma())
+    if (!available(isa))
     {
-        GTEST_SKIP() << "this CPU has no AVX2+FMA";
+        GTEST_SKIP() << "this CPU lacks " << isaSuffix(isa);
     }
     expectMatchesReference(c, isa, 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Regimes, FastCpuKernelRegime,
-    ::testing::Combine(::testing::ValuesIn(regimeCases()), ::testing::Values(CpuIsa::kPORTABLE, CpuIsa::kAVX2)),
+    ::testing::Combine(
+        ::testing::ValuesIn(regimeCases()), ::testing::Values(CpuIsa::kPORTABLE, CpuIsa::kAVX2, CpuIsa::kAVX512)),
     [](::testing::TestParamInfo<std::tuple<CpuCase, CpuIsa>> const& info) {
-        return std::get<0>(info.param).name + "_" + (std::get<1>(info.param) == CpuIsa::kAVX2 ? "avx2" : "portable");
+        return std::get<0>(info.param).name + "_" + isaSuffix(std::get<1>(info.param));
     });
 
 TEST(FastCpuKernel, MatchesReferenceOnRandomShapesWithThePortablePath)
@@ -370,7 +384,7 @@ TEST(FastCpuKernel, MatchesReferenceOnRandomShapesWithThePortablePath)
 
 TEST(FastCpuKernel, MatchesReferenceOnRandomShapesWithTheAvx2Path)
 {
-    if (!cpuHasAvx2Fma())
+    if (!available(CpuIsa::kAVX2))
     {
         GTEST_SKIP() << "this CPU has no AVX2+FMA";
     }
@@ -380,24 +394,39 @@ TEST(FastCpuKernel, MatchesReferenceOnRandomShapesWithTheAvx2Path)
     }
 }
 
+TEST(FastCpuKernel, MatchesReferenceOnRandomShapesWithTheAvx512Path)
+{
+    if (!available(CpuIsa::kAVX512))
+    {
+        GTEST_SKIP() << "this CPU has no AVX-512F";
+    }
+    for (CpuCase const& c : randomCases(150, 9012))
+    {
+        expectMatchesReference(c, CpuIsa::kAVX512, 2, 97);
+    }
+}
+
 TEST(FastCpuKernel, GivesBitwiseIdenticalResultsForAnyThreadCount)
 {
     CpuCase c{"threads", bhnd({7, 3, 150, 18}, {7, 3, 200, 18}, {7, 3, 200, 18})};
     CaseData const data = makeData(c, 3);
     int64_t const count = outputCount(data.problem);
-    std::vector<float> reference;
-    for (int32_t threads : {1, 2, 3, 8})
+    for (CpuIsa isa : isasToTest())
     {
-        std::vector<float> out(static_cast<size_t>(count));
-        ThreadTaskRunner runner(threads);
-        ASSERT_TRUE(runFusedAttentionCpu(data.problem, data.pointers(out.data()), runner).ok());
-        if (reference.empty())
+        std::vector<float> reference;
+        for (int32_t threads : {1, 2, 3, 8})
         {
-            reference = out;
-        }
-        else
-        {
-            EXPECT_EQ(out, reference) << threads << " threads";
+            std::vector<float> out(static_cast<size_t>(count));
+            ThreadTaskRunner runner(threads);
+            ASSERT_TRUE(runFusedAttentionCpu(data.problem, data.pointers(out.data()), runner, isa).ok());
+            if (reference.empty())
+            {
+                reference = out;
+            }
+            else
+            {
+                EXPECT_EQ(out, reference) << threads << " threads, " << cpuIsaName(isa);
+            }
         }
     }
 }
