@@ -6,11 +6,15 @@
 #include "fusedAttentionCpu.h"
 #include "srd_fused_attention.h"
 
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <new>
 #include <string>
 #include <thread>
+
+static_assert(sizeof(srd_fa_params) == 104 && offsetof(srd_fa_params, bias_dims) == 72,
+    "srd_fa_params is part of the ABI (C# and the GPU benchmark's ctypes mirror it)");
 
 namespace
 {
@@ -40,9 +44,14 @@ bool parseCLayout(int32_t value, srd::fa::Layout& layout) noexcept
 {
     switch (value)
     {
-    case SRD_FA_LAYOUT_BHND: layout = srd::fa::Layout::kBHND; return true;
-    case SRD_FA_LAYOUT_BNHD: layout = srd::fa::Layout::kBNHD; return true;
-    default: return false;
+    case SRD_FA_LAYOUT_BHND:
+        layout = srd::fa::Layout::kBHND;
+        return true;
+    case SRD_FA_LAYOUT_BNHD:
+        layout = srd::fa::Layout::kBNHD;
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -75,13 +84,14 @@ srd_fa_status forward(srd_fa_params const* params, float const* q, float const* 
     {
         return fail(SRD_FA_STATUS_INVALID_ARGUMENT, "params is NULL");
     }
-    uint32_t const knownFlags
-        = SRD_FA_FLAG_NORMALIZE_QK | SRD_FA_FLAG_FORCE_PORTABLE | SRD_FA_FLAG_FORCE_AVX2 | SRD_FA_FLAG_FORCE_AVX512;
+    uint32_t const knownFlags =
+        SRD_FA_FLAG_NORMALIZE_QK | SRD_FA_FLAG_FORCE_PORTABLE | SRD_FA_FLAG_FORCE_AVX2 | SRD_FA_FLAG_FORCE_AVX512;
     if ((params->flags & ~knownFlags) != 0)
     {
         return fail(SRD_FA_STATUS_INVALID_ARGUMENT, "params.flags has unknown bits " + std::to_string(params->flags));
     }
-    uint32_t const forced = params->flags & (SRD_FA_FLAG_FORCE_PORTABLE | SRD_FA_FLAG_FORCE_AVX2 | SRD_FA_FLAG_FORCE_AVX512);
+    uint32_t const forced =
+        params->flags & (SRD_FA_FLAG_FORCE_PORTABLE | SRD_FA_FLAG_FORCE_AVX2 | SRD_FA_FLAG_FORCE_AVX512);
     if ((forced & (forced - 1)) != 0)
     {
         return fail(SRD_FA_STATUS_INVALID_ARGUMENT, "params.flags forces more than one kernel instruction set");
@@ -99,10 +109,11 @@ srd_fa_status forward(srd_fa_params const* params, float const* q, float const* 
         return fail(SRD_FA_STATUS_INVALID_ARGUMENT, "num_threads must be >= 0, got " + std::to_string(numThreads));
     }
     Attributes attributes;
-    if (!parseCLayout(params->input_layout, attributes.inputLayout)
-        || !parseCLayout(params->output_layout, attributes.outputLayout))
+    if (!parseCLayout(params->input_layout, attributes.inputLayout) ||
+        !parseCLayout(params->output_layout, attributes.outputLayout))
     {
-        return fail(SRD_FA_STATUS_INVALID_ARGUMENT, "params.input_layout and output_layout must be SRD_FA_LAYOUT_BHND (0) or SRD_FA_LAYOUT_BNHD (1)");
+        return fail(SRD_FA_STATUS_INVALID_ARGUMENT,
+            "params.input_layout and output_layout must be SRD_FA_LAYOUT_BHND (0) or SRD_FA_LAYOUT_BNHD (1)");
     }
     attributes.scale = params->scale;
     attributes.normalizeQk = (params->flags & SRD_FA_FLAG_NORMALIZE_QK) != 0 ? 1 : 0;
@@ -158,11 +169,16 @@ srd_fa_status forward(srd_fa_params const* params, float const* q, float const* 
     CpuResult const result = runFusedAttentionCpu(problem, pointers, runner, isa);
     switch (result.failure)
     {
-    case CpuFailure::kNONE: return succeed();
-    case CpuFailure::kINVALID_ARGUMENT: return fail(SRD_FA_STATUS_INVALID_ARGUMENT, result.message);
-    case CpuFailure::kUNSUPPORTED: return fail(SRD_FA_STATUS_UNSUPPORTED, result.message);
-    case CpuFailure::kOUT_OF_MEMORY: return fail(SRD_FA_STATUS_OUT_OF_MEMORY, result.message);
-    case CpuFailure::kRUNNER: break;
+    case CpuFailure::kNONE:
+        return succeed();
+    case CpuFailure::kINVALID_ARGUMENT:
+        return fail(SRD_FA_STATUS_INVALID_ARGUMENT, result.message);
+    case CpuFailure::kUNSUPPORTED:
+        return fail(SRD_FA_STATUS_UNSUPPORTED, result.message);
+    case CpuFailure::kOUT_OF_MEMORY:
+        return fail(SRD_FA_STATUS_OUT_OF_MEMORY, result.message);
+    case CpuFailure::kRUNNER:
+        break;
     }
     return fail(SRD_FA_STATUS_INTERNAL, result.message);
 }

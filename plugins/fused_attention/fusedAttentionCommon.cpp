@@ -61,8 +61,8 @@ std::string checkDesc(TensorDesc const& desc, char const* name, ValidationOption
 {
     if (desc.rank < 0 || desc.rank > 8)
     {
-        return std::string(name) + " has rank " + std::to_string(desc.rank) + "; at most " + std::to_string(kMAX_RANK)
-            + " is supported";
+        return std::string(name) + " has rank " + std::to_string(desc.rank) + "; at most " + std::to_string(kMAX_RANK) +
+               " is supported";
     }
     for (int32_t i = 0; i < desc.rank; ++i)
     {
@@ -88,8 +88,8 @@ std::string decompose(TensorDesc const& desc, char const* name, Attributes const
     {
         if (desc.rank < 3 || desc.rank > kMAX_RANK)
         {
-            return std::string(name) + " has rank " + std::to_string(desc.rank)
-                + "; input_layout BHND needs rank 3 to 6 ([batch..., N, d]), got " + formatDims(d, desc.rank);
+            return std::string(name) + " has rank " + std::to_string(desc.rank) +
+                   "; input_layout BHND needs rank 3 to 6 ([batch..., N, d]), got " + formatDims(d, desc.rank);
         }
         operand.nbBatchDims = desc.rank - 2;
         for (int32_t i = 0; i < operand.nbBatchDims; ++i)
@@ -117,13 +117,13 @@ std::string decompose(TensorDesc const& desc, char const* name, Attributes const
     {
         if (desc.rank != 4)
         {
-            return std::string(name) + " has rank " + std::to_string(desc.rank)
-                + "; input_layout BNHD needs rank 4 ([B, N, H, d]), got " + formatDims(d, desc.rank);
+            return std::string(name) + " has rank " + std::to_string(desc.rank) +
+                   "; input_layout BNHD needs rank 4 ([B, N, H, d]), got " + formatDims(d, desc.rank);
         }
         if (attributes.numHeads > 0 && known(d[2]) && d[2] != attributes.numHeads)
         {
-            return std::string(name) + " has " + std::to_string(d[2]) + " heads " + formatDims(d, desc.rank)
-                + " but num_heads is " + std::to_string(attributes.numHeads);
+            return std::string(name) + " has " + std::to_string(d[2]) + " heads " + formatDims(d, desc.rank) +
+                   " but num_heads is " + std::to_string(attributes.numHeads);
         }
         operand.nbBatchDims = 2;
         operand.batchDims[0] = d[0];
@@ -146,14 +146,14 @@ std::string decompose(TensorDesc const& desc, char const* name, Attributes const
     {
         if (desc.rank != 3)
         {
-            return std::string(name) + " has rank " + std::to_string(desc.rank)
-                + "; input_layout BNC needs rank 3 ([B, N, num_heads*d]), got " + formatDims(d, desc.rank);
+            return std::string(name) + " has rank " + std::to_string(desc.rank) +
+                   "; input_layout BNC needs rank 3 ([B, N, num_heads*d]), got " + formatDims(d, desc.rank);
         }
         int64_t const heads = attributes.numHeads;
         if (known(d[2]) && d[2] % heads != 0)
         {
-            return std::string(name) + " has " + std::to_string(d[2]) + " channels " + formatDims(d, desc.rank)
-                + ", not a multiple of num_heads " + std::to_string(heads);
+            return std::string(name) + " has " + std::to_string(d[2]) + " channels " + formatDims(d, desc.rank) +
+                   ", not a multiple of num_heads " + std::to_string(heads);
         }
         operand.nbBatchDims = 2;
         operand.batchDims[0] = d[0];
@@ -180,8 +180,8 @@ std::string checkType(TensorDesc const& desc, char const* name, ValidationOption
     {
         return {};
     }
-    return std::string(name) + " must be " + (options.allowFloat16 ? "float32 or float16" : "float32") + ", got "
-        + desc.typeName;
+    return std::string(name) + " must be " + (options.allowFloat16 ? "float32 or float16" : "float32") + ", got " +
+           desc.typeName;
 }
 
 } // namespace
@@ -214,9 +214,12 @@ char const* layoutName(Layout layout) noexcept
 {
     switch (layout)
     {
-    case Layout::kBHND: return "BHND";
-    case Layout::kBNHD: return "BNHD";
-    case Layout::kBNC: return "BNC";
+    case Layout::kBHND:
+        return "BHND";
+    case Layout::kBNHD:
+        return "BNHD";
+    case Layout::kBNC:
+        return "BNC";
     }
     return "?";
 }
@@ -296,8 +299,8 @@ std::string describeProblem(
     {
         if (descs[i]->present && descs[i]->type != inputs.q.type)
         {
-            return std::string(names[i]) + " must have Q's element type " + inputs.q.typeName + ", got "
-                + descs[i]->typeName;
+            return std::string(names[i]) + " must have Q's element type " + inputs.q.typeName + ", got " +
+                   descs[i]->typeName;
         }
     }
 
@@ -316,36 +319,36 @@ std::string describeProblem(
     Operand q;
     Operand k;
     Operand v;
-    if (!(error = decompose(inputs.q, "Q", attributes, q)).empty()
-        || !(error = decompose(inputs.k, "K", attributes, k)).empty()
-        || !(error = decompose(inputs.v, "V", attributes, v)).empty())
+    if (!(error = decompose(inputs.q, "Q", attributes, q)).empty() ||
+        !(error = decompose(inputs.k, "K", attributes, k)).empty() ||
+        !(error = decompose(inputs.v, "V", attributes, v)).empty())
     {
         return error;
     }
     if (inputs.k.rank != inputs.q.rank || inputs.v.rank != inputs.q.rank)
     {
-        return "Q, K and V must have the same rank, got Q " + formatDims(inputs.q.dims, inputs.q.rank) + ", K "
-            + formatDims(inputs.k.dims, inputs.k.rank) + ", V " + formatDims(inputs.v.dims, inputs.v.rank);
+        return "Q, K and V must have the same rank, got Q " + formatDims(inputs.q.dims, inputs.q.rank) + ", K " +
+               formatDims(inputs.k.dims, inputs.k.rank) + ", V " + formatDims(inputs.v.dims, inputs.v.rank);
     }
     for (int32_t i = 0; i < q.nbBatchDims; ++i)
     {
         if (!sameDim(q.batchDims[i], k.batchDims[i]) || !sameDim(q.batchDims[i], v.batchDims[i]))
         {
-            return std::string("Q, K and V must have the same batch and head dimensions, got Q ")
-                + formatDims(inputs.q.dims, inputs.q.rank) + ", K " + formatDims(inputs.k.dims, inputs.k.rank)
-                + ", V " + formatDims(inputs.v.dims, inputs.v.rank);
+            return std::string("Q, K and V must have the same batch and head dimensions, got Q ") +
+                   formatDims(inputs.q.dims, inputs.q.rank) + ", K " + formatDims(inputs.k.dims, inputs.k.rank) +
+                   ", V " + formatDims(inputs.v.dims, inputs.v.rank);
         }
     }
     if (!sameDim(q.width, k.width))
     {
-        return "K's head dimension " + std::to_string(k.width) + " differs from Q's " + std::to_string(q.width)
-            + " (Q " + formatDims(inputs.q.dims, inputs.q.rank) + ", K " + formatDims(inputs.k.dims, inputs.k.rank)
-            + ")";
+        return "K's head dimension " + std::to_string(k.width) + " differs from Q's " + std::to_string(q.width) +
+               " (Q " + formatDims(inputs.q.dims, inputs.q.rank) + ", K " + formatDims(inputs.k.dims, inputs.k.rank) +
+               ")";
     }
     if (!sameDim(k.tokens, v.tokens))
     {
-        return "V has " + std::to_string(v.tokens) + " tokens but K has " + std::to_string(k.tokens) + " (K "
-            + formatDims(inputs.k.dims, inputs.k.rank) + ", V " + formatDims(inputs.v.dims, inputs.v.rank) + ")";
+        return "V has " + std::to_string(v.tokens) + " tokens but K has " + std::to_string(k.tokens) + " (K " +
+               formatDims(inputs.k.dims, inputs.k.rank) + ", V " + formatDims(inputs.v.dims, inputs.v.rank) + ")";
     }
     if (k.tokens == 0)
     {
@@ -360,7 +363,8 @@ std::string describeProblem(
     problem.numBatch = 1;
     for (int32_t i = 0; i < q.nbBatchDims; ++i)
     {
-        int64_t const dim = known(q.batchDims[i]) ? q.batchDims[i] : (known(k.batchDims[i]) ? k.batchDims[i] : v.batchDims[i]);
+        int64_t const dim =
+            known(q.batchDims[i]) ? q.batchDims[i] : (known(k.batchDims[i]) ? k.batchDims[i] : v.batchDims[i]);
         problem.batchDims[i] = dim;
         problem.numBatch = known(dim) && known(problem.numBatch) ? problem.numBatch * dim : -1;
     }
@@ -405,9 +409,9 @@ std::string describeProblem(
     {
         if (problem.nbBatchDims > 2)
         {
-            return std::string("output_layout ") + layoutName(attributes.outputLayout)
-                + " needs Q as [B, H, N, d] or [B, N, d]; Q has " + std::to_string(problem.nbBatchDims)
-                + " batch dimensions " + formatDims(inputs.q.dims, inputs.q.rank);
+            return std::string("output_layout ") + layoutName(attributes.outputLayout) +
+                   " needs Q as [B, H, N, d] or [B, N, d]; Q has " + std::to_string(problem.nbBatchDims) +
+                   " batch dimensions " + formatDims(inputs.q.dims, inputs.q.rank);
         }
         int64_t const batch = problem.batchDims[0];
         int64_t const heads = problem.nbBatchDims == 2 ? problem.batchDims[1] : 1;
@@ -445,7 +449,8 @@ std::string describeProblem(
     int64_t outCount = 0;
     if (!checkedElementCount(problem.outDims, problem.outRank, outCount))
     {
-        return "the output would have more elements than fit in 64 bits " + formatDims(problem.outDims, problem.outRank);
+        return "the output would have more elements than fit in 64 bits " +
+               formatDims(problem.outDims, problem.outRank);
     }
 
     // Bias: right-aligned broadcast to the scores [batch..., Nq, Nk].
@@ -462,8 +467,8 @@ std::string describeProblem(
         scoreDims[scoreRank - 1] = problem.nk;
         if (bias.rank < 1 || bias.rank > scoreRank)
         {
-            return "bias has rank " + std::to_string(bias.rank) + " " + formatDims(bias.dims, bias.rank)
-                + "; it must broadcast to the attention scores " + formatDims(scoreDims, scoreRank);
+            return "bias has rank " + std::to_string(bias.rank) + " " + formatDims(bias.dims, bias.rank) +
+                   "; it must broadcast to the attention scores " + formatDims(scoreDims, scoreRank);
         }
         int32_t const lead = scoreRank - bias.rank;
         for (int32_t i = 0; i < bias.rank; ++i)
@@ -472,8 +477,8 @@ std::string describeProblem(
             int64_t const s = scoreDims[lead + i];
             if (known(b) && b != 1 && !sameDim(b, s))
             {
-                return "bias shape " + formatDims(bias.dims, bias.rank)
-                    + " is not broadcastable to the attention scores " + formatDims(scoreDims, scoreRank);
+                return "bias shape " + formatDims(bias.dims, bias.rank) +
+                       " is not broadcastable to the attention scores " + formatDims(scoreDims, scoreRank);
             }
         }
         problem.hasBias = true;
@@ -512,13 +517,13 @@ std::string describeProblem(
         checkedElementCount(inputs.scale.dims, inputs.scale.rank, count);
         if (allKnown(inputs.scale.dims, inputs.scale.rank) && count != 1)
         {
-            return "the scale input must have exactly one element, got shape "
-                + formatDims(inputs.scale.dims, inputs.scale.rank);
+            return "the scale input must have exactly one element, got shape " +
+                   formatDims(inputs.scale.dims, inputs.scale.rank);
         }
         if (attributes.scale != 0.F)
         {
-            return "the scale attribute (" + std::to_string(attributes.scale)
-                + ") and the scale input are both given; give only one";
+            return "the scale attribute (" + std::to_string(attributes.scale) +
+                   ") and the scale input are both given; give only one";
         }
         problem.hasScaleInput = true;
     }

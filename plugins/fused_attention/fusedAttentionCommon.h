@@ -117,7 +117,7 @@ struct AttentionProblem
     int64_t valueDim{0}; //!< d of V and the output.
     OperandStrides q, k, v, out;
     bool hasBias{false};
-    OperandStrides bias;     //!< batch strides 0 where broadcast; row = stride along Nq.
+    OperandStrides bias;      //!< batch strides 0 where broadcast; row = stride along Nq.
     int64_t biasKeyStride{0}; //!< 0 (broadcast along Nk) or 1.
     bool hasScaleInput{false};
     float scale{0.F}; //!< Resolved attribute scale (used when hasScaleInput is false).
@@ -136,7 +136,7 @@ struct AttentionProblem
 
 struct ValidationOptions
 {
-    bool allowFloat16{false}; //!< CPU paths: float32 only. CUDA/TensorRT: float32 and float16.
+    bool allowFloat16{false};     //!< CPU paths: float32 only. CUDA/TensorRT: float32 and float16.
     bool allowUnknownDims{false}; //!< Shape inference: -1 dims are skipped in checks and propagate to the output.
 };
 
@@ -144,8 +144,8 @@ struct ValidationOptions
  * Validates attributes and inputs against the contract in README.md and fills `problem`.
  * Returns "" on success, else a one-line message naming the problem (no op name prefix).
  */
-std::string describeProblem(
-    Attributes const& attributes, InputDescs const& inputs, ValidationOptions const& options, AttentionProblem& problem);
+std::string describeProblem(Attributes const& attributes, InputDescs const& inputs, ValidationOptions const& options,
+    AttentionProblem& problem);
 
 //! Offset (elements) of batch `index` (flattened, row-major over batchDims) for an operand's strides.
 inline int64_t batchOffset(AttentionProblem const& problem, OperandStrides const& strides, int64_t index) noexcept

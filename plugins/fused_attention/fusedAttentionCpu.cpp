@@ -44,9 +44,15 @@ void runChunk(void* opaque, int64_t chunk) noexcept
     std::memset(scratch, 0, bytes);
     switch (state->isa)
     {
-    case CpuIsa::kAVX512: cpu::runTilesAvx512(*state->job, begin, end, scratch); break;
-    case CpuIsa::kAVX2: cpu::runTilesAvx2(*state->job, begin, end, scratch); break;
-    default: cpu::runTilesPortable(*state->job, begin, end, scratch); break;
+    case CpuIsa::kAVX512:
+        cpu::runTilesAvx512(*state->job, begin, end, scratch);
+        break;
+    case CpuIsa::kAVX2:
+        cpu::runTilesAvx2(*state->job, begin, end, scratch);
+        break;
+    default:
+        cpu::runTilesPortable(*state->job, begin, end, scratch);
+        break;
     }
     std::free(scratch);
 }
@@ -101,10 +107,14 @@ char const* cpuIsaName(CpuIsa isa) noexcept
 {
     switch (resolveCpuIsa(isa))
     {
-    case CpuIsa::kPORTABLE: return "portable";
-    case CpuIsa::kAVX2: return "avx2+fma";
-    case CpuIsa::kAVX512: return "avx512f";
-    case CpuIsa::kAUTO: break;
+    case CpuIsa::kPORTABLE:
+        return "portable";
+    case CpuIsa::kAVX2:
+        return "avx2+fma";
+    case CpuIsa::kAVX512:
+        return "avx512f";
+    case CpuIsa::kAUTO:
+        break;
     }
     return "?";
 }
@@ -112,7 +122,8 @@ char const* cpuIsaName(CpuIsa isa) noexcept
 std::string ThreadTaskRunner::run(int64_t count, TaskFn fn, void* state)
 {
     std::atomic<int64_t> next{0};
-    auto work = [&]() noexcept {
+    auto work = [&]() noexcept
+    {
         for (int64_t index = next.fetch_add(1); index < count; index = next.fetch_add(1))
         {
             fn(state, index);
@@ -161,8 +172,8 @@ CpuResult runFusedAttentionCpu(
         return {CpuFailure::kUNSUPPORTED, "this CPU has no AVX-512F, which the avx512 kernel was forced to use"};
     }
     int64_t const lanes = isa == CpuIsa::kAVX512 ? 16 : 8;
-    if (pointers.q == nullptr || pointers.k == nullptr || pointers.v == nullptr || pointers.out == nullptr
-        || (problem.hasBias && pointers.bias == nullptr) || (problem.hasScaleInput && pointers.scale == nullptr))
+    if (pointers.q == nullptr || pointers.k == nullptr || pointers.v == nullptr || pointers.out == nullptr ||
+        (problem.hasBias && pointers.bias == nullptr) || (problem.hasScaleInput && pointers.scale == nullptr))
     {
         return {CpuFailure::kINVALID_ARGUMENT, "a required tensor pointer is null"};
     }
@@ -214,8 +225,9 @@ CpuResult runFusedAttentionCpu(
     }
     if (state.allocationFailed.load())
     {
-        return {CpuFailure::kOUT_OF_MEMORY,
-            "out of memory allocating " + std::to_string(job.scratchFloats * sizeof(float)) + " bytes of per-worker tiles"};
+        return {CpuFailure::kOUT_OF_MEMORY, "out of memory allocating " +
+                                                std::to_string(job.scratchFloats * sizeof(float)) +
+                                                " bytes of per-worker tiles"};
     }
     return {};
 }

@@ -45,10 +45,7 @@ public:
 class ThreadTaskRunner final : public TaskRunner
 {
 public:
-    explicit ThreadTaskRunner(int32_t threads)
-        : mThreads(threads < 1 ? 1 : threads)
-    {
-    }
+    explicit ThreadTaskRunner(int32_t threads) : mThreads(threads < 1 ? 1 : threads) {}
     std::string run(int64_t count, TaskFn fn, void* state) override;
 
 private:

@@ -49,7 +49,8 @@ struct PortableOps
     }
 
     //! C[kROWS][kLANES] += A[kROWS][depth] B[depth][kLANES].
-    static void gemmNarrow(float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
+    static void gemmNarrow(
+        float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
     {
         gemm<true, kLANES>(a, lda, b, ldb, c, ldc, depth);
     }

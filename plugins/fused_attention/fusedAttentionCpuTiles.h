@@ -1,8 +1,9 @@
 /*
  * The blocked, streaming-softmax attention loop shared by the instruction-set-specific units. It is a template over
  * `Ops`, a struct of static vector primitives that each unit supplies: kROWS x (2 kLANES) and kROWS x kLANES GEMM
- * register tiles (C = or += A B), row max, exp + row sum, row scaling, with kLANES floats per vector. Everything is in an anonymous namespace and uses no C++ library template (see fusedAttentionCpuJob.h
- * for why): each unit gets its own private copy compiled for its own instruction set.
+ * register tiles (C = or += A B), row max, exp + row sum, row scaling, with kLANES floats per vector. Everything is in
+ * an anonymous namespace and uses no C++ library template (see fusedAttentionCpuJob.h for why): each unit gets its own
+ * private copy compiled for its own instruction set.
  *
  * Per task (one batch entry, one block of up to blockQ query rows):
  *   Q tile  <- scale * Q rows (L2-normalised first when normalize_qk)
@@ -69,7 +70,8 @@ inline TileScratch carveScratch(float* base, int64_t blockQ, int64_t blockK, int
 {
     TileScratch scratch{};
     size_t offset = 0;
-    auto take = [&](size_t count) {
+    auto take = [&](size_t count)
+    {
         float* region = base + offset;
         offset += alignFloats(count);
         return region;
@@ -87,10 +89,10 @@ inline TileScratch carveScratch(float* base, int64_t blockQ, int64_t blockK, int
 
 inline size_t scratchFloatsFor(int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPadded)
 {
-    return alignFloats(static_cast<size_t>(blockQ * d)) + alignFloats(static_cast<size_t>(d * blockK))
-        + alignFloats(static_cast<size_t>(blockK * dvPadded)) + alignFloats(static_cast<size_t>(kMAX_LANES * blockK))
-        + alignFloats(static_cast<size_t>(blockQ * blockK))
-        + alignFloats(static_cast<size_t>(blockQ * dvPadded)) + 2 * alignFloats(static_cast<size_t>(blockQ));
+    return alignFloats(static_cast<size_t>(blockQ * d)) + alignFloats(static_cast<size_t>(d * blockK)) +
+           alignFloats(static_cast<size_t>(blockK * dvPadded)) + alignFloats(static_cast<size_t>(kMAX_LANES * blockK)) +
+           alignFloats(static_cast<size_t>(blockQ * blockK)) + alignFloats(static_cast<size_t>(blockQ * dvPadded)) +
+           2 * alignFloats(static_cast<size_t>(blockQ));
 }
 
 inline float inverseNorm(float const* row, int64_t d, float eps)

@@ -21,6 +21,7 @@ using srd::ort::OrtApi;
 using srd::ort::OrtApiBase;
 using srd::ort::OrtCustomOp;
 using srd::ort::OrtCustomOpDomain;
+using srd::ort::ortFn;
 using srd::ort::OrtKernelContext;
 using srd::ort::OrtKernelInfo;
 using srd::ort::OrtOpAttr;
@@ -29,7 +30,6 @@ using srd::ort::OrtShapeInferContext;
 using srd::ort::OrtStatus;
 using srd::ort::OrtTensorTypeAndShapeInfo;
 using srd::ort::OrtValue;
-using srd::ort::ortFn;
 namespace slot = srd::ort::slot;
 
 namespace
@@ -132,11 +132,7 @@ public:
 class KernelInfoAttributes final : public AttributeSource
 {
 public:
-    KernelInfoAttributes(OrtApi const* api, OrtKernelInfo const* info)
-        : mApi(api)
-        , mInfo(info)
-    {
-    }
+    KernelInfoAttributes(OrtApi const* api, OrtKernelInfo const* info) : mApi(api), mInfo(info) {}
     bool readFloat(char const* name, float& value) const override
     {
         return check(name, "FLOAT", ortFn<slot::KernelInfoGetAttributeFloat>(mApi)(mInfo, name, &value));
@@ -181,26 +177,22 @@ private:
 class ShapeInferAttributes final : public AttributeSource
 {
 public:
-    ShapeInferAttributes(OrtApi const* api, OrtShapeInferContext const* context)
-        : mApi(api)
-        , mContext(context)
-    {
-    }
+    ShapeInferAttributes(OrtApi const* api, OrtShapeInferContext const* context) : mApi(api), mContext(context) {}
     bool readFloat(char const* name, float& value) const override
     {
         OrtOpAttr const* attribute = find(name);
         size_t written = 0;
-        return attribute != nullptr
-            && read(name, "FLOAT",
-                ortFn<slot::ReadOpAttr>(mApi)(attribute, srd::ort::kORT_OP_ATTR_FLOAT, &value, sizeof(value), &written));
+        return attribute != nullptr && read(name, "FLOAT",
+                                           ortFn<slot::ReadOpAttr>(mApi)(attribute, srd::ort::kORT_OP_ATTR_FLOAT,
+                                               &value, sizeof(value), &written));
     }
     bool readInt(char const* name, int64_t& value) const override
     {
         OrtOpAttr const* attribute = find(name);
         size_t written = 0;
-        return attribute != nullptr
-            && read(name, "INT",
-                ortFn<slot::ReadOpAttr>(mApi)(attribute, srd::ort::kORT_OP_ATTR_INT, &value, sizeof(value), &written));
+        return attribute != nullptr && read(name, "INT",
+                                           ortFn<slot::ReadOpAttr>(mApi)(
+                                               attribute, srd::ort::kORT_OP_ATTR_INT, &value, sizeof(value), &written));
     }
     bool readString(char const* name, std::string& value) const override
     {
@@ -210,7 +202,8 @@ public:
             return false;
         }
         size_t required = 0;
-        OrtStatus* status = ortFn<slot::ReadOpAttr>(mApi)(attribute, srd::ort::kORT_OP_ATTR_STRING, nullptr, 0, &required);
+        OrtStatus* status =
+            ortFn<slot::ReadOpAttr>(mApi)(attribute, srd::ort::kORT_OP_ATTR_STRING, nullptr, 0, &required);
         if (status != nullptr)
         {
             takeMessage(mApi, status); // "not large enough" is how the size is reported.
@@ -258,12 +251,14 @@ srd::fa::Attributes readAttributes(AttributeSource const& source)
     source.readInt(srd::fa::kATTR_HAS_BIAS, attributes.hasBias);
     source.readInt(srd::fa::kATTR_HAS_SCALE_INPUT, attributes.hasScaleInput);
     std::string text;
-    if (source.readString(srd::fa::kATTR_INPUT_LAYOUT, text) && !srd::fa::parseLayout(text.c_str(), attributes.inputLayout))
+    if (source.readString(srd::fa::kATTR_INPUT_LAYOUT, text) &&
+        !srd::fa::parseLayout(text.c_str(), attributes.inputLayout))
     {
         throw std::invalid_argument("attribute input_layout must be BHND, BNHD or BNC, got '" + text + "'");
     }
     attributes.outputLayout = attributes.inputLayout;
-    if (source.readString(srd::fa::kATTR_OUTPUT_LAYOUT, text) && !srd::fa::parseLayout(text.c_str(), attributes.outputLayout))
+    if (source.readString(srd::fa::kATTR_OUTPUT_LAYOUT, text) &&
+        !srd::fa::parseLayout(text.c_str(), attributes.outputLayout))
     {
         throw std::invalid_argument("attribute output_layout must be BHND, BNHD or BNC, got '" + text + "'");
     }
@@ -279,14 +274,18 @@ srd::fa::ElementType elementType(int32_t onnxType) noexcept
 {
     switch (onnxType)
     {
-    case srd::ort::kONNX_FLOAT: return srd::fa::ElementType::kFLOAT32;
-    case srd::ort::kONNX_FLOAT16: return srd::fa::ElementType::kFLOAT16;
-    default: return srd::fa::ElementType::kOTHER;
+    case srd::ort::kONNX_FLOAT:
+        return srd::fa::ElementType::kFLOAT32;
+    case srd::ort::kONNX_FLOAT16:
+        return srd::fa::ElementType::kFLOAT16;
+    default:
+        return srd::fa::ElementType::kOTHER;
     }
 }
 
 //! Fills desc from a type-and-shape info (not released here). Throws on ranks above 8.
-void describeTensor(OrtApi const* api, OrtTensorTypeAndShapeInfo const* info, char const* name, srd::fa::TensorDesc& desc)
+void describeTensor(
+    OrtApi const* api, OrtTensorTypeAndShapeInfo const* info, char const* name, srd::fa::TensorDesc& desc)
 {
     int32_t type = 0;
     size_t rank = 0;
@@ -294,7 +293,8 @@ void describeTensor(OrtApi const* api, OrtTensorTypeAndShapeInfo const* info, ch
     ortFn<slot::GetDimensionsCount>(api)(info, &rank);
     if (rank > 8)
     {
-        throw std::invalid_argument(std::string(name) + " has rank " + std::to_string(rank) + "; at most 6 is supported");
+        throw std::invalid_argument(
+            std::string(name) + " has rank " + std::to_string(rank) + "; at most 6 is supported");
     }
     desc.present = true;
     desc.type = elementType(type);
@@ -320,16 +320,12 @@ struct Kernel
 class OrtTaskRunner final : public srd::fa::TaskRunner
 {
 public:
-    OrtTaskRunner(OrtApi const* api, OrtKernelContext const* context)
-        : mApi(api)
-        , mContext(context)
-    {
-    }
+    OrtTaskRunner(OrtApi const* api, OrtKernelContext const* context) : mApi(api), mContext(context) {}
     std::string run(int64_t count, TaskFn fn, void* state) override
     {
         Payload payload{fn, state};
-        OrtStatus* status = ortFn<slot::KernelContextParallelFor>(mApi)(
-            mContext, &trampoline, static_cast<size_t>(count), 0, &payload);
+        OrtStatus* status =
+            ortFn<slot::KernelContextParallelFor>(mApi)(mContext, &trampoline, static_cast<size_t>(count), 0, &payload);
         return status == nullptr ? std::string() : "thread pool: " + takeMessage(mApi, status);
     }
 
@@ -352,33 +348,35 @@ private:
 OrtStatus* createKernel(OrtCustomOp const* /*op*/, OrtApi const* api, OrtKernelInfo const* info, void** kernel) noexcept
 {
     std::string context = prefix({});
-    return guarded(api, context, [&]() -> OrtStatus* {
-        auto state = std::make_unique<Kernel>();
-        state->api = api;
-        size_t size = 0;
-        OrtStatus* status = ortFn<slot::KernelInfoGetNodeName>(api)(info, nullptr, &size);
-        if (status == nullptr && size > 1)
+    return guarded(api, context,
+        [&]() -> OrtStatus*
         {
-            std::vector<char> name(size, '\0');
-            status = ortFn<slot::KernelInfoGetNodeName>(api)(info, name.data(), &size);
-            state->nodeName.assign(name.data());
-        }
-        if (status != nullptr)
-        {
-            takeMessage(api, status); // The node name only decorates messages.
-        }
-        context = prefix(state->nodeName);
-        try
-        {
-            state->attributes = readAttributes(KernelInfoAttributes(api, info));
-        }
-        catch (std::exception const& e)
-        {
-            return makeStatus(api, srd::ort::kORT_INVALID_ARGUMENT, context + e.what());
-        }
-        *kernel = state.release();
-        return nullptr;
-    });
+            auto state = std::make_unique<Kernel>();
+            state->api = api;
+            size_t size = 0;
+            OrtStatus* status = ortFn<slot::KernelInfoGetNodeName>(api)(info, nullptr, &size);
+            if (status == nullptr && size > 1)
+            {
+                std::vector<char> name(size, '\0');
+                status = ortFn<slot::KernelInfoGetNodeName>(api)(info, name.data(), &size);
+                state->nodeName.assign(name.data());
+            }
+            if (status != nullptr)
+            {
+                takeMessage(api, status); // The node name only decorates messages.
+            }
+            context = prefix(state->nodeName);
+            try
+            {
+                state->attributes = readAttributes(KernelInfoAttributes(api, info));
+            }
+            catch (std::exception const& e)
+            {
+                return makeStatus(api, srd::ort::kORT_INVALID_ARGUMENT, context + e.what());
+            }
+            *kernel = state.release();
+            return nullptr;
+        });
 }
 
 OrtStatus* computeKernel(void* opaque, OrtKernelContext* context) noexcept
@@ -386,89 +384,93 @@ OrtStatus* computeKernel(void* opaque, OrtKernelContext* context) noexcept
     auto const* kernel = static_cast<Kernel const*>(opaque);
     OrtApi const* api = kernel->api;
     std::string const where = prefix(kernel->nodeName);
-    return guarded(api, where, [&]() -> OrtStatus* {
-        auto invalid = [&](std::string const& message) {
-            return makeStatus(api, srd::ort::kORT_INVALID_ARGUMENT, where + message);
-        };
-        size_t inputCount = 0;
-        ortFn<slot::KernelContextGetInputCount>(api)(context, &inputCount);
-        if (inputCount < 3 || inputCount > static_cast<size_t>(srd::fa::kMAX_INPUTS))
+    return guarded(api, where,
+        [&]() -> OrtStatus*
         {
-            return invalid("expected 3 to 5 inputs (Q, K, V, [bias], [scale]), got " + std::to_string(inputCount));
-        }
-        srd::fa::InputDescs inputs;
-        srd::fa::TensorDesc* descs[srd::fa::kMAX_INPUTS] = {&inputs.q, &inputs.k, &inputs.v, &inputs.bias, &inputs.scale};
-        void* data[srd::fa::kMAX_INPUTS] = {};
-        try
-        {
-            for (size_t i = 0; i < inputCount; ++i)
+            auto invalid = [&](std::string const& message)
+            { return makeStatus(api, srd::ort::kORT_INVALID_ARGUMENT, where + message); };
+            size_t inputCount = 0;
+            ortFn<slot::KernelContextGetInputCount>(api)(context, &inputCount);
+            if (inputCount < 3 || inputCount > static_cast<size_t>(srd::fa::kMAX_INPUTS))
             {
-                OrtValue const* value = nullptr;
-                OrtStatus* status = ortFn<slot::KernelContextGetInput>(api)(context, i, &value);
-                if (status != nullptr)
+                return invalid("expected 3 to 5 inputs (Q, K, V, [bias], [scale]), got " + std::to_string(inputCount));
+            }
+            srd::fa::InputDescs inputs;
+            srd::fa::TensorDesc* descs[srd::fa::kMAX_INPUTS] = {
+                &inputs.q, &inputs.k, &inputs.v, &inputs.bias, &inputs.scale};
+            void* data[srd::fa::kMAX_INPUTS] = {};
+            try
+            {
+                for (size_t i = 0; i < inputCount; ++i)
                 {
-                    return invalid(std::string("reading ") + kINPUT_NAMES[i] + ": " + takeMessage(api, status));
-                }
-                if (value == nullptr)
-                {
-                    continue; // An omitted optional input.
-                }
-                OrtTensorTypeAndShapeInfo* info = nullptr;
-                status = ortFn<slot::GetTensorTypeAndShape>(api)(value, &info);
-                if (status != nullptr)
-                {
-                    return invalid(std::string(kINPUT_NAMES[i]) + " is not a tensor: " + takeMessage(api, status));
-                }
-                std::unique_ptr<OrtTensorTypeAndShapeInfo, void (*)(OrtTensorTypeAndShapeInfo*)> guard(
-                    info, ortFn<slot::ReleaseTensorTypeAndShapeInfo>(api));
-                describeTensor(api, info, kINPUT_NAMES[i], *descs[i]);
-                status = ortFn<slot::GetTensorMutableData>(api)(const_cast<OrtValue*>(value), &data[i]);
-                if (status != nullptr)
-                {
-                    return invalid(std::string("reading ") + kINPUT_NAMES[i] + ": " + takeMessage(api, status));
+                    OrtValue const* value = nullptr;
+                    OrtStatus* status = ortFn<slot::KernelContextGetInput>(api)(context, i, &value);
+                    if (status != nullptr)
+                    {
+                        return invalid(std::string("reading ") + kINPUT_NAMES[i] + ": " + takeMessage(api, status));
+                    }
+                    if (value == nullptr)
+                    {
+                        continue; // An omitted optional input.
+                    }
+                    OrtTensorTypeAndShapeInfo* info = nullptr;
+                    status = ortFn<slot::GetTensorTypeAndShape>(api)(value, &info);
+                    if (status != nullptr)
+                    {
+                        return invalid(std::string(kINPUT_NAMES[i]) + " is not a tensor: " + takeMessage(api, status));
+                    }
+                    std::unique_ptr<OrtTensorTypeAndShapeInfo, void (*)(OrtTensorTypeAndShapeInfo*)> guard(
+                        info, ortFn<slot::ReleaseTensorTypeAndShapeInfo>(api));
+                    describeTensor(api, info, kINPUT_NAMES[i], *descs[i]);
+                    status = ortFn<slot::GetTensorMutableData>(api)(const_cast<OrtValue*>(value), &data[i]);
+                    if (status != nullptr)
+                    {
+                        return invalid(std::string("reading ") + kINPUT_NAMES[i] + ": " + takeMessage(api, status));
+                    }
                 }
             }
-        }
-        catch (std::invalid_argument const& e)
-        {
-            return invalid(e.what());
-        }
-        srd::fa::AttentionProblem problem;
-        std::string const error = srd::fa::describeProblem(kernel->attributes, inputs, {}, problem);
-        if (!error.empty())
-        {
-            return invalid(error);
-        }
-        OrtValue* output = nullptr;
-        OrtStatus* status = ortFn<slot::KernelContextGetOutput>(api)(
-            context, 0, problem.outDims, static_cast<size_t>(problem.outRank), &output);
-        if (status != nullptr)
-        {
-            return makeStatus(api, srd::ort::kORT_FAIL, where + "allocating the output: " + takeMessage(api, status));
-        }
-        if (problem.emptyOutput())
-        {
+            catch (std::invalid_argument const& e)
+            {
+                return invalid(e.what());
+            }
+            srd::fa::AttentionProblem problem;
+            std::string const error = srd::fa::describeProblem(kernel->attributes, inputs, {}, problem);
+            if (!error.empty())
+            {
+                return invalid(error);
+            }
+            OrtValue* output = nullptr;
+            OrtStatus* status = ortFn<slot::KernelContextGetOutput>(api)(
+                context, 0, problem.outDims, static_cast<size_t>(problem.outRank), &output);
+            if (status != nullptr)
+            {
+                return makeStatus(
+                    api, srd::ort::kORT_FAIL, where + "allocating the output: " + takeMessage(api, status));
+            }
+            if (problem.emptyOutput())
+            {
+                return nullptr;
+            }
+            void* outData = nullptr;
+            ortFn<slot::GetTensorMutableData>(api)(output, &outData);
+            srd::fa::CpuPointers pointers;
+            pointers.q = static_cast<float const*>(data[srd::fa::kINPUT_Q]);
+            pointers.k = static_cast<float const*>(data[srd::fa::kINPUT_K]);
+            pointers.v = static_cast<float const*>(data[srd::fa::kINPUT_V]);
+            pointers.bias = static_cast<float const*>(data[srd::fa::kINPUT_BIAS]);
+            pointers.scale = static_cast<float const*>(data[srd::fa::kINPUT_SCALE]);
+            pointers.out = static_cast<float*>(outData);
+            OrtTaskRunner runner(api, context);
+            srd::fa::CpuResult const result = srd::fa::runFusedAttentionCpu(problem, pointers, runner);
+            if (!result.ok())
+            {
+                int32_t const code = result.failure == srd::fa::CpuFailure::kINVALID_ARGUMENT
+                                         ? srd::ort::kORT_INVALID_ARGUMENT
+                                         : srd::ort::kORT_FAIL;
+                return makeStatus(api, code, where + result.message);
+            }
             return nullptr;
-        }
-        void* outData = nullptr;
-        ortFn<slot::GetTensorMutableData>(api)(output, &outData);
-        srd::fa::CpuPointers pointers;
-        pointers.q = static_cast<float const*>(data[srd::fa::kINPUT_Q]);
-        pointers.k = static_cast<float const*>(data[srd::fa::kINPUT_K]);
-        pointers.v = static_cast<float const*>(data[srd::fa::kINPUT_V]);
-        pointers.bias = static_cast<float const*>(data[srd::fa::kINPUT_BIAS]);
-        pointers.scale = static_cast<float const*>(data[srd::fa::kINPUT_SCALE]);
-        pointers.out = static_cast<float*>(outData);
-        OrtTaskRunner runner(api, context);
-        srd::fa::CpuResult const result = srd::fa::runFusedAttentionCpu(problem, pointers, runner);
-        if (!result.ok())
-        {
-            int32_t const code = result.failure == srd::fa::CpuFailure::kINVALID_ARGUMENT ? srd::ort::kORT_INVALID_ARGUMENT
-                                                                                         : srd::ort::kORT_FAIL;
-            return makeStatus(api, code, where + result.message);
-        }
-        return nullptr;
-    });
+        });
 }
 
 void destroyKernel(void* kernel)
@@ -496,104 +498,107 @@ std::string freshDimName()
 OrtStatus* inferOutputShape(OrtCustomOp const* op, OrtShapeInferContext* context) noexcept
 {
     OrtApi const* api = reinterpret_cast<FusedAttentionOp const*>(op)->api.load();
-    OrtStatus* status = guarded(api, prefix({}), [&]() -> OrtStatus* {
-        auto invalid = [&](std::string const& /*message*/) -> OrtStatus* { return nullptr; };
-        srd::fa::Attributes attributes;
-        try
+    OrtStatus* status = guarded(api, prefix({}),
+        [&]() -> OrtStatus*
         {
-            attributes = readAttributes(ShapeInferAttributes(api, context));
-        }
-        catch (std::exception const& e)
-        {
-            return invalid(e.what());
-        }
-        size_t inputCount = 0;
-        ortFn<slot::ShapeInferContextGetInputCount>(api)(context, &inputCount);
-        if (inputCount < 3 || inputCount > static_cast<size_t>(srd::fa::kMAX_INPUTS))
-        {
-            return invalid("expected 3 to 5 inputs (Q, K, V, [bias], [scale]), got " + std::to_string(inputCount));
-        }
-        srd::fa::InputDescs inputs;
-        srd::fa::TensorDesc* descs[srd::fa::kMAX_INPUTS] = {&inputs.q, &inputs.k, &inputs.v, &inputs.bias, &inputs.scale};
-        std::vector<std::string> symbols[srd::fa::kMAX_INPUTS];
-        try
-        {
-            for (size_t i = 0; i < inputCount; ++i)
+            auto invalid = [&](std::string const& /*message*/) -> OrtStatus* { return nullptr; };
+            srd::fa::Attributes attributes;
+            try
             {
-                OrtTensorTypeAndShapeInfo* info = nullptr; // Borrowed from the context.
-                OrtStatus* status = ortFn<slot::ShapeInferContextGetInputTypeShape>(api)(context, i, &info);
-                if (status != nullptr || info == nullptr)
+                attributes = readAttributes(ShapeInferAttributes(api, context));
+            }
+            catch (std::exception const& e)
+            {
+                return invalid(e.what());
+            }
+            size_t inputCount = 0;
+            ortFn<slot::ShapeInferContextGetInputCount>(api)(context, &inputCount);
+            if (inputCount < 3 || inputCount > static_cast<size_t>(srd::fa::kMAX_INPUTS))
+            {
+                return invalid("expected 3 to 5 inputs (Q, K, V, [bias], [scale]), got " + std::to_string(inputCount));
+            }
+            srd::fa::InputDescs inputs;
+            srd::fa::TensorDesc* descs[srd::fa::kMAX_INPUTS] = {
+                &inputs.q, &inputs.k, &inputs.v, &inputs.bias, &inputs.scale};
+            std::vector<std::string> symbols[srd::fa::kMAX_INPUTS];
+            try
+            {
+                for (size_t i = 0; i < inputCount; ++i)
                 {
+                    OrtTensorTypeAndShapeInfo* info = nullptr; // Borrowed from the context.
+                    OrtStatus* status = ortFn<slot::ShapeInferContextGetInputTypeShape>(api)(context, i, &info);
+                    if (status != nullptr || info == nullptr)
+                    {
+                        if (status != nullptr)
+                        {
+                            takeMessage(api, status);
+                        }
+                        continue; // An omitted optional input.
+                    }
+                    describeTensor(api, info, kINPUT_NAMES[i], *descs[i]);
+                    std::vector<char const*> names(static_cast<size_t>(descs[i]->rank), nullptr);
+                    status = ortFn<slot::GetSymbolicDimensions>(api)(info, names.data(), names.size());
                     if (status != nullptr)
                     {
                         takeMessage(api, status);
                     }
-                    continue; // An omitted optional input.
-                }
-                describeTensor(api, info, kINPUT_NAMES[i], *descs[i]);
-                std::vector<char const*> names(static_cast<size_t>(descs[i]->rank), nullptr);
-                status = ortFn<slot::GetSymbolicDimensions>(api)(info, names.data(), names.size());
-                if (status != nullptr)
-                {
-                    takeMessage(api, status);
-                }
-                for (char const* name : names)
-                {
-                    symbols[i].emplace_back(name != nullptr ? name : "");
+                    for (char const* name : names)
+                    {
+                        symbols[i].emplace_back(name != nullptr ? name : "");
+                    }
                 }
             }
-        }
-        catch (std::invalid_argument const& e)
-        {
-            return invalid(e.what());
-        }
-        srd::fa::ValidationOptions options;
-        options.allowUnknownDims = true;
-        srd::fa::AttentionProblem problem;
-        std::string const error = srd::fa::describeProblem(attributes, inputs, options, problem);
-        if (!error.empty())
-        {
-            return invalid(error);
-        }
-        // Unknown output dims keep the input's symbolic name where they are a plain copy of an input dim.
-        std::vector<std::string> outNames(static_cast<size_t>(problem.outRank));
-        std::vector<char const*> outNamePointers(static_cast<size_t>(problem.outRank));
-        for (int32_t i = 0; i < problem.outRank; ++i)
-        {
-            if (problem.outDims[i] >= 0)
+            catch (std::invalid_argument const& e)
             {
-                continue;
+                return invalid(e.what());
             }
-            srd::fa::DimSource const& source = problem.outDimSources[i];
-            std::string name;
-            if (source.input >= 0 && static_cast<size_t>(source.dim) < symbols[source.input].size())
+            srd::fa::ValidationOptions options;
+            options.allowUnknownDims = true;
+            srd::fa::AttentionProblem problem;
+            std::string const error = srd::fa::describeProblem(attributes, inputs, options, problem);
+            if (!error.empty())
             {
-                name = symbols[source.input][static_cast<size_t>(source.dim)];
+                return invalid(error);
             }
-            outNames[static_cast<size_t>(i)] = name.empty() ? freshDimName() : name;
-        }
-        for (size_t i = 0; i < outNames.size(); ++i)
-        {
-            outNamePointers[i] = outNames[i].c_str();
-        }
-        OrtTensorTypeAndShapeInfo* output = nullptr;
-        OrtStatus* status = ortFn<slot::CreateTensorTypeAndShapeInfo>(api)(&output);
-        if (status != nullptr)
-        {
-            return status;
-        }
-        std::unique_ptr<OrtTensorTypeAndShapeInfo, void (*)(OrtTensorTypeAndShapeInfo*)> guard(
-            output, ortFn<slot::ReleaseTensorTypeAndShapeInfo>(api));
-        if ((status = ortFn<slot::SetTensorElementType>(api)(output, srd::ort::kONNX_FLOAT)) != nullptr
-            || (status = ortFn<slot::SetDimensions>(api)(output, problem.outDims, static_cast<size_t>(problem.outRank)))
-                != nullptr
-            || (status = ortFn<slot::SetSymbolicDimensions>(api)(output, outNamePointers.data(), outNamePointers.size()))
-                != nullptr)
-        {
-            return status;
-        }
-        return ortFn<slot::ShapeInferContextSetOutputTypeShape>(api)(context, 0, output);
-    });
+            // Unknown output dims keep the input's symbolic name where they are a plain copy of an input dim.
+            std::vector<std::string> outNames(static_cast<size_t>(problem.outRank));
+            std::vector<char const*> outNamePointers(static_cast<size_t>(problem.outRank));
+            for (int32_t i = 0; i < problem.outRank; ++i)
+            {
+                if (problem.outDims[i] >= 0)
+                {
+                    continue;
+                }
+                srd::fa::DimSource const& source = problem.outDimSources[i];
+                std::string name;
+                if (source.input >= 0 && static_cast<size_t>(source.dim) < symbols[source.input].size())
+                {
+                    name = symbols[source.input][static_cast<size_t>(source.dim)];
+                }
+                outNames[static_cast<size_t>(i)] = name.empty() ? freshDimName() : name;
+            }
+            for (size_t i = 0; i < outNames.size(); ++i)
+            {
+                outNamePointers[i] = outNames[i].c_str();
+            }
+            OrtTensorTypeAndShapeInfo* output = nullptr;
+            OrtStatus* status = ortFn<slot::CreateTensorTypeAndShapeInfo>(api)(&output);
+            if (status != nullptr)
+            {
+                return status;
+            }
+            std::unique_ptr<OrtTensorTypeAndShapeInfo, void (*)(OrtTensorTypeAndShapeInfo*)> guard(
+                output, ortFn<slot::ReleaseTensorTypeAndShapeInfo>(api));
+            if ((status = ortFn<slot::SetTensorElementType>(api)(output, srd::ort::kONNX_FLOAT)) != nullptr ||
+                (status = ortFn<slot::SetDimensions>(api)(
+                     output, problem.outDims, static_cast<size_t>(problem.outRank))) != nullptr ||
+                (status = ortFn<slot::SetSymbolicDimensions>(api)(
+                     output, outNamePointers.data(), outNamePointers.size())) != nullptr)
+            {
+                return status;
+            }
+            return ortFn<slot::ShapeInferContextSetOutputTypeShape>(api)(context, 0, output);
+        });
     if (status != nullptr)
     {
         ortFn<slot::ReleaseStatus>(api)(status); // See above: ORT would drop it on the floor.
@@ -707,26 +712,30 @@ extern "C" __attribute__((visibility("default"))) OrtStatus* RegisterCustomOps(
         OrtApi const* oldest = apiBase->GetApi(1);
         return oldest == nullptr ? nullptr
                                  : makeStatus(oldest, srd::ort::kORT_FAIL,
-                                     prefix({}) + "needs ONNX Runtime with C API version >= "
-                                         + std::to_string(srd::ort::kORT_MIN_API_VERSION) + " (ORT 1.17)");
+                                       prefix({}) + "needs ONNX Runtime with C API version >= " +
+                                           std::to_string(srd::ort::kORT_MIN_API_VERSION) + " (ORT 1.17)");
     }
     ++version;
-    return guarded(api, prefix({}), [&]() -> OrtStatus* {
-        std::call_once(gOpOnce, [&]() {
-            initialiseOp(version);
-            gOp.api.store(api);
+    return guarded(api, prefix({}),
+        [&]() -> OrtStatus*
+        {
+            std::call_once(gOpOnce,
+                [&]()
+                {
+                    initialiseOp(version);
+                    gOp.api.store(api);
+                });
+            OrtCustomOpDomain* domain = nullptr;
+            OrtStatus* status = ortFn<slot::CreateCustomOpDomain>(api)(srd::fa::kORT_DOMAIN, &domain);
+            if (status != nullptr)
+            {
+                return status;
+            }
+            gDomains.add(api, domain);
+            if ((status = ortFn<slot::CustomOpDomainAdd>(api)(domain, &gOp.base)) != nullptr)
+            {
+                return status;
+            }
+            return ortFn<slot::AddCustomOpDomain>(api)(options, domain);
         });
-        OrtCustomOpDomain* domain = nullptr;
-        OrtStatus* status = ortFn<slot::CreateCustomOpDomain>(api)(srd::fa::kORT_DOMAIN, &domain);
-        if (status != nullptr)
-        {
-            return status;
-        }
-        gDomains.add(api, domain);
-        if ((status = ortFn<slot::CustomOpDomainAdd>(api)(domain, &gOp.base)) != nullptr)
-        {
-            return status;
-        }
-        return ortFn<slot::AddCustomOpDomain>(api)(options, domain);
-    });
 }

@@ -16,13 +16,15 @@ void referenceAttention(AttentionProblem const& problem, CpuPointers const& poin
     }
     int64_t const d = problem.headDim;
     int64_t const dv = problem.valueDim;
-    double const scale = problem.hasScaleInput ? static_cast<double>(*pointers.scale) : static_cast<double>(problem.scale);
+    double const scale =
+        problem.hasScaleInput ? static_cast<double>(*pointers.scale) : static_cast<double>(problem.scale);
     std::vector<double> query(static_cast<size_t>(d));
     std::vector<double> keyInverseNorm(static_cast<size_t>(problem.nk));
     std::vector<double> scores(static_cast<size_t>(problem.nk));
     std::vector<double> accumulator(static_cast<size_t>(dv));
 
-    auto inverseNorm = [&](float const* row) {
+    auto inverseNorm = [&](float const* row)
+    {
         if (!problem.normalizeQk)
         {
             return 1.0;

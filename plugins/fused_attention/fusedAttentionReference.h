@@ -25,8 +25,8 @@ struct CpuPointers
  * tests of long sequences can check a sample of rows without an O(N^2) double-precision pass over all of them. Other
  * output rows are not written.
  */
-void referenceAttention(AttentionProblem const& problem, CpuPointers const& pointers, int64_t rowStep = 1,
-    int64_t rowPhase = 0);
+void referenceAttention(
+    AttentionProblem const& problem, CpuPointers const& pointers, int64_t rowStep = 1, int64_t rowPhase = 0);
 
 } // namespace srd::fa
 

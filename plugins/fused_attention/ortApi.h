@@ -76,21 +76,36 @@ inline char const* onnxElementTypeName(int32_t type) noexcept
 {
     switch (type)
     {
-    case kONNX_FLOAT: return "float32";
-    case kONNX_UINT8: return "uint8";
-    case kONNX_INT8: return "int8";
-    case kONNX_UINT16: return "uint16";
-    case kONNX_INT16: return "int16";
-    case kONNX_INT32: return "int32";
-    case kONNX_INT64: return "int64";
-    case kONNX_STRING: return "string";
-    case kONNX_BOOL: return "bool";
-    case kONNX_FLOAT16: return "float16";
-    case kONNX_DOUBLE: return "float64";
-    case kONNX_UINT32: return "uint32";
-    case kONNX_UINT64: return "uint64";
-    case kONNX_BFLOAT16: return "bfloat16";
-    default: return "an unsupported element type";
+    case kONNX_FLOAT:
+        return "float32";
+    case kONNX_UINT8:
+        return "uint8";
+    case kONNX_INT8:
+        return "int8";
+    case kONNX_UINT16:
+        return "uint16";
+    case kONNX_INT16:
+        return "int16";
+    case kONNX_INT32:
+        return "int32";
+    case kONNX_INT64:
+        return "int64";
+    case kONNX_STRING:
+        return "string";
+    case kONNX_BOOL:
+        return "bool";
+    case kONNX_FLOAT16:
+        return "float16";
+    case kONNX_DOUBLE:
+        return "float64";
+    case kONNX_UINT32:
+        return "uint32";
+    case kONNX_UINT64:
+        return "uint64";
+    case kONNX_BFLOAT16:
+        return "bfloat16";
+    default:
+        return "an unsupported element type";
     }
 }
 
@@ -167,51 +182,47 @@ using CreateStatus = OrtSlot<0, OrtStatus* (*) (int32_t code, char const* messag
 using GetErrorCode = OrtSlot<1, int32_t (*)(OrtStatus const* status)>;
 using GetErrorMessage = OrtSlot<2, char const* (*) (OrtStatus const* status)>;
 using CreateEnv = OrtSlot<3, OrtStatus* (*) (int32_t level, char const* logId, OrtEnv** out)>;
-using CreateSessionFromArray = OrtSlot<8,
-    OrtStatus* (*) (OrtEnv const* env, void const* data, size_t length, OrtSessionOptions const* options,
-        OrtSession** out)>;
-using Run = OrtSlot<9,
-    OrtStatus* (*) (OrtSession* session, OrtRunOptions const* runOptions, char const* const* inputNames,
-        OrtValue const* const* inputs, size_t inputCount, char const* const* outputNames, size_t outputCount,
-        OrtValue** outputs)>;
+using CreateSessionFromArray = OrtSlot<8, OrtStatus* (*) (OrtEnv const* env, void const* data, size_t length,
+                                              OrtSessionOptions const* options, OrtSession** out)>;
+using Run = OrtSlot<9, OrtStatus* (*) (OrtSession* session, OrtRunOptions const* runOptions,
+                           char const* const* inputNames, OrtValue const* const* inputs, size_t inputCount,
+                           char const* const* outputNames, size_t outputCount, OrtValue** outputs)>;
 using CreateSessionOptions = OrtSlot<10, OrtStatus* (*) (OrtSessionOptions** out)>;
 using DisableCpuMemArena = OrtSlot<19, OrtStatus* (*) (OrtSessionOptions* options)>;
 using SetSessionLogSeverityLevel = OrtSlot<22, OrtStatus* (*) (OrtSessionOptions* options, int level)>;
 using SetSessionGraphOptimizationLevel = OrtSlot<23, OrtStatus* (*) (OrtSessionOptions* options, int32_t level)>;
 using SetIntraOpNumThreads = OrtSlot<24, OrtStatus* (*) (OrtSessionOptions* options, int threads)>;
 using SetInterOpNumThreads = OrtSlot<25, OrtStatus* (*) (OrtSessionOptions* options, int threads)>;
-using SessionGetOutputTypeInfo
-    = OrtSlot<34, OrtStatus* (*) (OrtSession const* session, size_t index, OrtTypeInfo** out)>;
-using CastTypeInfoToTensorInfo
-    = OrtSlot<55, OrtStatus* (*) (OrtTypeInfo const* info, OrtTensorTypeAndShapeInfo const** out)>;
+using SessionGetOutputTypeInfo =
+    OrtSlot<34, OrtStatus* (*) (OrtSession const* session, size_t index, OrtTypeInfo** out)>;
+using CastTypeInfoToTensorInfo =
+    OrtSlot<55, OrtStatus* (*) (OrtTypeInfo const* info, OrtTensorTypeAndShapeInfo const** out)>;
 using CreateCustomOpDomain = OrtSlot<26, OrtStatus* (*) (char const* domain, OrtCustomOpDomain** out)>;
 using CustomOpDomainAdd = OrtSlot<27, OrtStatus* (*) (OrtCustomOpDomain* domain, OrtCustomOp const* op)>;
 using AddCustomOpDomain = OrtSlot<28, OrtStatus* (*) (OrtSessionOptions* options, OrtCustomOpDomain* domain)>;
-using CreateTensorWithDataAsOrtValue = OrtSlot<49,
-    OrtStatus* (*) (OrtMemoryInfo const* info, void* data, size_t bytes, int64_t const* shape, size_t rank,
-        int32_t type, OrtValue** out)>;
+using CreateTensorWithDataAsOrtValue =
+    OrtSlot<49, OrtStatus* (*) (OrtMemoryInfo const* info, void* data, size_t bytes, int64_t const* shape, size_t rank,
+                    int32_t type, OrtValue** out)>;
 using GetTensorMutableData = OrtSlot<51, OrtStatus* (*) (OrtValue* value, void** out)>;
 using CreateTensorTypeAndShapeInfo = OrtSlot<57, OrtStatus* (*) (OrtTensorTypeAndShapeInfo** out)>;
 using SetTensorElementType = OrtSlot<58, OrtStatus* (*) (OrtTensorTypeAndShapeInfo* info, int32_t type)>;
-using SetDimensions
-    = OrtSlot<59, OrtStatus* (*) (OrtTensorTypeAndShapeInfo* info, int64_t const* dims, size_t count)>;
+using SetDimensions = OrtSlot<59, OrtStatus* (*) (OrtTensorTypeAndShapeInfo* info, int64_t const* dims, size_t count)>;
 using GetTensorElementType = OrtSlot<60, OrtStatus* (*) (OrtTensorTypeAndShapeInfo const* info, int32_t* out)>;
 using GetDimensionsCount = OrtSlot<61, OrtStatus* (*) (OrtTensorTypeAndShapeInfo const* info, size_t* out)>;
-using GetDimensions
-    = OrtSlot<62, OrtStatus* (*) (OrtTensorTypeAndShapeInfo const* info, int64_t* dims, size_t count)>;
-using GetSymbolicDimensions
-    = OrtSlot<63, OrtStatus* (*) (OrtTensorTypeAndShapeInfo const* info, char const** names, size_t count)>;
+using GetDimensions = OrtSlot<62, OrtStatus* (*) (OrtTensorTypeAndShapeInfo const* info, int64_t* dims, size_t count)>;
+using GetSymbolicDimensions =
+    OrtSlot<63, OrtStatus* (*) (OrtTensorTypeAndShapeInfo const* info, char const** names, size_t count)>;
 using GetTensorTypeAndShape = OrtSlot<65, OrtStatus* (*) (OrtValue const* value, OrtTensorTypeAndShapeInfo** out)>;
 using CreateCpuMemoryInfo = OrtSlot<69, OrtStatus* (*) (int32_t allocator, int32_t memType, OrtMemoryInfo** out)>;
-using KernelInfoGetAttributeFloat
-    = OrtSlot<85, OrtStatus* (*) (OrtKernelInfo const* info, char const* name, float* out)>;
-using KernelInfoGetAttributeInt64
-    = OrtSlot<86, OrtStatus* (*) (OrtKernelInfo const* info, char const* name, int64_t* out)>;
-using KernelInfoGetAttributeString
-    = OrtSlot<87, OrtStatus* (*) (OrtKernelInfo const* info, char const* name, char* out, size_t* size)>;
+using KernelInfoGetAttributeFloat =
+    OrtSlot<85, OrtStatus* (*) (OrtKernelInfo const* info, char const* name, float* out)>;
+using KernelInfoGetAttributeInt64 =
+    OrtSlot<86, OrtStatus* (*) (OrtKernelInfo const* info, char const* name, int64_t* out)>;
+using KernelInfoGetAttributeString =
+    OrtSlot<87, OrtStatus* (*) (OrtKernelInfo const* info, char const* name, char* out, size_t* size)>;
 using KernelContextGetInputCount = OrtSlot<88, OrtStatus* (*) (OrtKernelContext const* context, size_t* out)>;
-using KernelContextGetInput
-    = OrtSlot<90, OrtStatus* (*) (OrtKernelContext const* context, size_t index, OrtValue const** out)>;
+using KernelContextGetInput =
+    OrtSlot<90, OrtStatus* (*) (OrtKernelContext const* context, size_t index, OrtValue const** out)>;
 using KernelContextGetOutput = OrtSlot<91,
     OrtStatus* (*) (OrtKernelContext* context, size_t index, int64_t const* dims, size_t rank, OrtValue** out)>;
 using ReleaseEnv = OrtSlot<92, void (*)(OrtEnv*)>;
@@ -225,21 +236,20 @@ using ReleaseSessionOptions = OrtSlot<100, void (*)(OrtSessionOptions*)>;
 using ReleaseCustomOpDomain = OrtSlot<101, void (*)(OrtCustomOpDomain*)>;
 using RegisterCustomOpsLibraryV2 = OrtSlot<228, OrtStatus* (*) (OrtSessionOptions* options, char const* path)>;
 using KernelInfoGetNodeName = OrtSlot<244, OrtStatus* (*) (OrtKernelInfo const* info, char* out, size_t* size)>;
-using ShapeInferContextGetInputCount
-    = OrtSlot<267, OrtStatus* (*) (OrtShapeInferContext const* context, size_t* out)>;
-using ShapeInferContextGetInputTypeShape = OrtSlot<268,
-    OrtStatus* (*) (OrtShapeInferContext const* context, size_t index, OrtTensorTypeAndShapeInfo** out)>;
-using ShapeInferContextGetAttribute = OrtSlot<269,
-    OrtStatus* (*) (OrtShapeInferContext const* context, char const* name, OrtOpAttr const** out)>;
+using ShapeInferContextGetInputCount = OrtSlot<267, OrtStatus* (*) (OrtShapeInferContext const* context, size_t* out)>;
+using ShapeInferContextGetInputTypeShape =
+    OrtSlot<268, OrtStatus* (*) (OrtShapeInferContext const* context, size_t index, OrtTensorTypeAndShapeInfo** out)>;
+using ShapeInferContextGetAttribute =
+    OrtSlot<269, OrtStatus* (*) (OrtShapeInferContext const* context, char const* name, OrtOpAttr const** out)>;
 using ShapeInferContextSetOutputTypeShape = OrtSlot<270,
     OrtStatus* (*) (OrtShapeInferContext const* context, size_t index, OrtTensorTypeAndShapeInfo const* info)>;
-using SetSymbolicDimensions
-    = OrtSlot<271, OrtStatus* (*) (OrtTensorTypeAndShapeInfo* info, char const** names, size_t count)>;
-using ReadOpAttr = OrtSlot<272,
-    OrtStatus* (*) (OrtOpAttr const* attribute, int32_t type, void* data, size_t length, size_t* out)>;
-using KernelContextParallelFor = OrtSlot<274,
-    OrtStatus* (*) (OrtKernelContext const* context, void (*fn)(void* user, size_t index), size_t total,
-        size_t numBatch, void* user)>;
+using SetSymbolicDimensions =
+    OrtSlot<271, OrtStatus* (*) (OrtTensorTypeAndShapeInfo* info, char const** names, size_t count)>;
+using ReadOpAttr =
+    OrtSlot<272, OrtStatus* (*) (OrtOpAttr const* attribute, int32_t type, void* data, size_t length, size_t* out)>;
+using KernelContextParallelFor =
+    OrtSlot<274, OrtStatus* (*) (OrtKernelContext const* context, void (*fn)(void* user, size_t index), size_t total,
+                     size_t numBatch, void* user)>;
 } // namespace slot
 
 //! Reads one OrtApi slot as its function type (memcpy: the table is an array of function pointers).

@@ -60,8 +60,8 @@ Config esrtConfig(int64_t tokens)
     Config c;
     c.key = "esrt" + std::to_string(tokens);
     int64_t const side = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(tokens * 4))));
-    c.description = "ESRT, " + std::to_string(side) + "x" + std::to_string(side) + " input: [1, 8 heads, 4 segments, "
-        + std::to_string(tokens) + " tokens, 18]";
+    c.description = "ESRT, " + std::to_string(side) + "x" + std::to_string(side) + " input: [1, 8 heads, 4 segments, " +
+                    std::to_string(tokens) + " tokens, 18]";
     c.spec.qDims = c.spec.kDims = c.spec.vDims = {1, 8, 4, tokens, 18};
     c.spec.scaleAttribute = 1.F / 6.F;
     return c;
@@ -84,9 +84,12 @@ Prepared prepareInputs(AttentionModelSpec const& spec)
 {
     std::mt19937_64 rng(2024);
     Prepared p;
-    p.tensors.push_back(HostTensor::fromFloats(spec.qDims, randomFloats(static_cast<size_t>(elementCount(spec.qDims)), rng)));
-    p.tensors.push_back(HostTensor::fromFloats(spec.kDims, randomFloats(static_cast<size_t>(elementCount(spec.kDims)), rng)));
-    p.tensors.push_back(HostTensor::fromFloats(spec.vDims, randomFloats(static_cast<size_t>(elementCount(spec.vDims)), rng)));
+    p.tensors.push_back(
+        HostTensor::fromFloats(spec.qDims, randomFloats(static_cast<size_t>(elementCount(spec.qDims)), rng)));
+    p.tensors.push_back(
+        HostTensor::fromFloats(spec.kDims, randomFloats(static_cast<size_t>(elementCount(spec.kDims)), rng)));
+    p.tensors.push_back(
+        HostTensor::fromFloats(spec.vDims, randomFloats(static_cast<size_t>(elementCount(spec.vDims)), rng)));
     p.named = {{"q", &p.tensors[0]}, {"k", &p.tensors[1]}, {"v", &p.tensors[2]}};
     return p;
 }
@@ -124,7 +127,8 @@ void timeConfig(OrtHost& host, Config const& config, int32_t threads, int32_t re
     std::vector<HostTensor> plainOut;
     for (int32_t warm = 0; warm < 2; ++warm)
     {
-        if (!(outcome = fused.run(inputs.named, {"out"}, fusedOut)).ok || !(outcome = plain.run(inputs.named, {"out"}, plainOut)).ok)
+        if (!(outcome = fused.run(inputs.named, {"out"}, fusedOut)).ok ||
+            !(outcome = plain.run(inputs.named, {"out"}, plainOut)).ok)
         {
             die("warm-up run: " + outcome.message);
         }
@@ -168,8 +172,8 @@ int memoryChild(std::string const& path, int64_t tokens)
     SessionConfig sessionConfig;
     sessionConfig.intraOpThreads = 1;
     sessionConfig.registerFusedAttention = path == "fused";
-    std::string const model
-        = path == "fused" ? buildFusedAttentionModel(config.spec) : buildUnfusedAttentionModel(config.spec);
+    std::string const model =
+        path == "fused" ? buildFusedAttentionModel(config.spec) : buildUnfusedAttentionModel(config.spec);
     OrtOutcome outcome;
     Session session(*host, model, sessionConfig, outcome);
     if (!outcome.ok)
@@ -186,7 +190,8 @@ int memoryChild(std::string const& path, int64_t tokens)
 }
 
 //! Runs this program as a child for one memory configuration and parses its line.
-bool measureInChild(std::string const& self, std::string const& path, int64_t tokens, long long& before, long long& peak)
+bool measureInChild(
+    std::string const& self, std::string const& path, int64_t tokens, long long& before, long long& peak)
 {
     int pipeFds[2];
     if (pipe(pipeFds) != 0)
@@ -200,7 +205,8 @@ bool measureInChild(std::string const& self, std::string const& path, int64_t to
         close(pipeFds[0]);
         close(pipeFds[1]);
         std::string const tokenText = std::to_string(tokens);
-        execl(self.c_str(), self.c_str(), "--memory-child", path.c_str(), tokenText.c_str(), static_cast<char*>(nullptr));
+        execl(
+            self.c_str(), self.c_str(), "--memory-child", path.c_str(), tokenText.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
     close(pipeFds[1]);
@@ -214,8 +220,8 @@ bool measureInChild(std::string const& self, std::string const& path, int64_t to
     close(pipeFds[0]);
     int status = 0;
     waitpid(pid, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0
-        && std::sscanf(text.c_str(), "before=%lld peak=%lld", &before, &peak) == 2;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+           std::sscanf(text.c_str(), "before=%lld peak=%lld", &before, &peak) == 2;
 }
 
 std::string cpuModel()
@@ -303,8 +309,9 @@ int main(int argc, char** argv)
     }
     std::printf("\nPeak resident memory, ESRT shapes, 1 thread, one fresh process per cell (MiB: peak VmHWM, and the "
                 "growth over the RSS before the session was created):\n\n");
-    std::printf("| Tokens per segment (input) | Fused peak | Fused growth | Unfused peak | Unfused growth | One N x N score "
-                "tensor |\n|---|---|---|---|---|---|\n");
+    std::printf(
+        "| Tokens per segment (input) | Fused peak | Fused growth | Unfused peak | Unfused growth | One N x N score "
+        "tensor |\n|---|---|---|---|---|---|\n");
     char selfPath[4096];
     ssize_t const length = readlink("/proc/self/exe", selfPath, sizeof(selfPath) - 1);
     if (length <= 0)
@@ -328,8 +335,8 @@ int main(int argc, char** argv)
         double const scores = 32.0 * static_cast<double>(tokens) * static_cast<double>(tokens) * 4.0 / mib;
         int64_t const side = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(tokens * 4))));
         std::printf("| %lld (%lldx%lld) | %.0f | %.0f | %.0f | %.0f | %.0f |\n", static_cast<long long>(tokens),
-            static_cast<long long>(side), static_cast<long long>(side), fusedPeak / mib, (fusedPeak - fusedBefore) / mib,
-            plainPeak / mib, (plainPeak - plainBefore) / mib, scores);
+            static_cast<long long>(side), static_cast<long long>(side), fusedPeak / mib,
+            (fusedPeak - fusedBefore) / mib, plainPeak / mib, (plainPeak - plainBefore) / mib, scores);
         std::fflush(stdout);
     }
     return 0;

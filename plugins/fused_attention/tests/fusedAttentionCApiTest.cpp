@@ -57,7 +57,8 @@ Buffers makeBuffers(srd_fa_params const& p, uint64_t seed)
     b.v = randomFloats(static_cast<size_t>(p.batch * p.heads * p.key_len * p.value_dim), rng);
     if (p.has_bias == 1)
     {
-        b.bias = randomFloats(static_cast<size_t>(p.bias_dims[0] * p.bias_dims[1] * p.bias_dims[2] * p.bias_dims[3]), rng);
+        b.bias =
+            randomFloats(static_cast<size_t>(p.bias_dims[0] * p.bias_dims[1] * p.bias_dims[2] * p.bias_dims[3]), rng);
     }
     b.out.assign(static_cast<size_t>(p.batch * p.heads * p.query_len * p.value_dim), 0.F);
     return b;
@@ -67,7 +68,8 @@ Buffers makeBuffers(srd_fa_params const& p, uint64_t seed)
 std::vector<float> referenceFor(srd_fa_params const& p, Buffers const& b)
 {
     CaseShapes s;
-    auto dims = [&](int32_t layout, int64_t tokens, int64_t width) {
+    auto dims = [&](int32_t layout, int64_t tokens, int64_t width)
+    {
         return layout == SRD_FA_LAYOUT_BHND ? std::vector<int64_t>{p.batch, p.heads, tokens, width}
                                             : std::vector<int64_t>{p.batch, tokens, p.heads, width};
     };
@@ -144,7 +146,8 @@ TEST(CpuCApi, EveryInstructionSetGivesTheSameResultOrSaysItIsUnsupported)
     {
         p.flags = forced.flag;
         std::fill(b.out.begin(), b.out.end(), 0.F);
-        srd_fa_status const status = srd_fa_cpu_forward(&p, b.q.data(), b.k.data(), b.v.data(), nullptr, b.out.data(), 0);
+        srd_fa_status const status =
+            srd_fa_cpu_forward(&p, b.q.data(), b.k.data(), b.v.data(), nullptr, b.out.data(), 0);
         if (!forced.available)
         {
             EXPECT_EQ(status, SRD_FA_STATUS_UNSUPPORTED);
@@ -168,7 +171,8 @@ TEST(CpuCApi, BadArgumentsGiveAStatusAndAOneLineMessageAndLeaveTheOutputAlone)
     srd_fa_params const good = baseParams();
     Buffers b = makeBuffers(good, 13);
     std::vector<std::pair<srd_fa_params, BadCall>> calls;
-    auto with = [&](auto change, BadCall call) {
+    auto with = [&](auto change, BadCall call)
+    {
         srd_fa_params p = good;
         change(p);
         calls.emplace_back(p, call);
@@ -177,9 +181,11 @@ TEST(CpuCApi, BadArgumentsGiveAStatusAndAOneLineMessageAndLeaveTheOutputAlone)
         {"no keys", SRD_FA_STATUS_INVALID_ARGUMENT, "softmax over no keys is undefined"});
     with([](srd_fa_params& p) { p.head_dim = 0; },
         {"zero d", SRD_FA_STATUS_INVALID_ARGUMENT, "head dimension d of Q and K is 0"});
-    with([](srd_fa_params& p) { p.query_len = -3; }, {"negative", SRD_FA_STATUS_INVALID_ARGUMENT, "negative dimension"});
     with(
-        [](srd_fa_params& p) {
+        [](srd_fa_params& p) { p.query_len = -3; }, {"negative", SRD_FA_STATUS_INVALID_ARGUMENT, "negative dimension"});
+    with(
+        [](srd_fa_params& p)
+        {
             p.has_bias = 1;
             p.bias_dims[0] = 2;
             p.bias_dims[1] = 2;
@@ -191,8 +197,10 @@ TEST(CpuCApi, BadArgumentsGiveAStatusAndAOneLineMessageAndLeaveTheOutputAlone)
     with([](srd_fa_params& p) { p.flags = SRD_FA_FLAG_FORCE_AVX2 | SRD_FA_FLAG_FORCE_PORTABLE; },
         {"two isas", SRD_FA_STATUS_INVALID_ARGUMENT, "forces more than one kernel instruction set"});
     with([](srd_fa_params& p) { p.reserved = 1; }, {"reserved", SRD_FA_STATUS_INVALID_ARGUMENT, "reserved must be 0"});
-    with([](srd_fa_params& p) { p.input_layout = 7; }, {"layout", SRD_FA_STATUS_INVALID_ARGUMENT, "SRD_FA_LAYOUT_BHND"});
-    with([](srd_fa_params& p) { p.has_bias = 2; }, {"has_bias", SRD_FA_STATUS_INVALID_ARGUMENT, "has_bias must be 0 or 1"});
+    with(
+        [](srd_fa_params& p) { p.input_layout = 7; }, {"layout", SRD_FA_STATUS_INVALID_ARGUMENT, "SRD_FA_LAYOUT_BHND"});
+    with([](srd_fa_params& p) { p.has_bias = 2; },
+        {"has_bias", SRD_FA_STATUS_INVALID_ARGUMENT, "has_bias must be 0 or 1"});
     with([](srd_fa_params& p) { p.batch = int64_t{1} << 62; }, {"overflow", SRD_FA_STATUS_INVALID_ARGUMENT, "64 bits"});
     for (auto const& [params, call] : calls)
     {

@@ -33,7 +33,8 @@ void expectRejected(CaseShapes const& s, std::string const& expectedText)
 {
     AttentionProblem problem;
     std::string const error = describe(s, problem);
-    EXPECT_NE(error.find(expectedText), std::string::npos) << "message: '" << error << "', expected '" << expectedText << "'";
+    EXPECT_NE(error.find(expectedText), std::string::npos)
+        << "message: '" << error << "', expected '" << expectedText << "'";
     EXPECT_EQ(error.find('\n'), std::string::npos) << "messages are one line";
 }
 
@@ -241,7 +242,8 @@ TEST(AttentionContract, UnknownDimsPassShapeInferenceAndPropagate)
 TEST(AttentionContract, RejectsShapesWhoseElementCountOverflows)
 {
     int64_t const huge = int64_t{1} << 40;
-    expectRejected(shapes({huge, huge, 2, 8}, {huge, huge, 2, 8}, {huge, huge, 2, 8}), "more elements than fit in 64 bits");
+    expectRejected(
+        shapes({huge, huge, 2, 8}, {huge, huge, 2, 8}, {huge, huge, 2, 8}), "more elements than fit in 64 bits");
 }
 
 } // namespace

@@ -260,7 +260,8 @@ std::vector<CpuCase> randomCases(int32_t count, uint64_t seed)
             batchDims = nbBatch == 1 ? std::vector<int64_t>{batch * heads}
                                      : (nbBatch == 2 ? std::vector<int64_t>{batch, heads}
                                                      : std::vector<int64_t>{batch, heads, pick(1, 2)});
-            auto make = [&](int64_t tokens, int64_t width) {
+            auto make = [&](int64_t tokens, int64_t width)
+            {
                 std::vector<int64_t> dims = batchDims;
                 dims.push_back(tokens);
                 dims.push_back(width);
@@ -295,8 +296,8 @@ std::vector<CpuCase> randomCases(int32_t count, uint64_t seed)
         // in any fp32 implementation, fused or not; that is not what these tests measure.)
         s.attributes.normalizeQk = pick(0, 2) == 0 ? 1 : 0;
         float const temperature = s.attributes.normalizeQk == 1
-            ? static_cast<float>(pick(1, 100)) / 10.F
-            : static_cast<float>(pick(1, 20)) / 10.F / std::sqrt(static_cast<float>(d));
+                                      ? static_cast<float>(pick(1, 100)) / 10.F
+                                      : static_cast<float>(pick(1, 20)) / 10.F / std::sqrt(static_cast<float>(d));
         int64_t const scaleMode = pick(0, 2);
         if (scaleMode == 1)
         {
@@ -332,7 +333,8 @@ std::vector<CpuCase> randomCases(int32_t count, uint64_t seed)
 
 bool available(CpuIsa isa)
 {
-    return isa == CpuIsa::kPORTABLE || (isa == CpuIsa::kAVX2 && cpuHasAvx2Fma()) || (isa == CpuIsa::kAVX512 && cpuHasAvx512());
+    return isa == CpuIsa::kPORTABLE || (isa == CpuIsa::kAVX2 && cpuHasAvx2Fma()) ||
+           (isa == CpuIsa::kAVX512 && cpuHasAvx512());
 }
 
 std::vector<CpuIsa> isasToTest()
@@ -370,9 +372,8 @@ TEST_P(FastCpuKernelRegime, MatchesDoublePrecisionReference)
 INSTANTIATE_TEST_SUITE_P(Regimes, FastCpuKernelRegime,
     ::testing::Combine(
         ::testing::ValuesIn(regimeCases()), ::testing::Values(CpuIsa::kPORTABLE, CpuIsa::kAVX2, CpuIsa::kAVX512)),
-    [](::testing::TestParamInfo<std::tuple<CpuCase, CpuIsa>> const& info) {
-        return std::get<0>(info.param).name + "_" + isaSuffix(std::get<1>(info.param));
-    });
+    [](::testing::TestParamInfo<std::tuple<CpuCase, CpuIsa>> const& info)
+    { return std::get<0>(info.param).name + "_" + isaSuffix(std::get<1>(info.param)); });
 
 TEST(FastCpuKernel, MatchesReferenceOnRandomShapesWithThePortablePath)
 {

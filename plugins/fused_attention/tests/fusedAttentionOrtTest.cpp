@@ -49,12 +49,16 @@ protected:
     {
         std::mt19937_64 rng(seed);
         Inputs inputs;
-        inputs.q = HostTensor::fromFloats(spec.qDims, randomFloats(static_cast<size_t>(elementCount(spec.qDims)), rng, -qkRange, qkRange));
-        inputs.k = HostTensor::fromFloats(spec.kDims, randomFloats(static_cast<size_t>(elementCount(spec.kDims)), rng, -qkRange, qkRange));
-        inputs.v = HostTensor::fromFloats(spec.vDims, randomFloats(static_cast<size_t>(elementCount(spec.vDims)), rng, -1.F, 2.F));
+        inputs.q = HostTensor::fromFloats(
+            spec.qDims, randomFloats(static_cast<size_t>(elementCount(spec.qDims)), rng, -qkRange, qkRange));
+        inputs.k = HostTensor::fromFloats(
+            spec.kDims, randomFloats(static_cast<size_t>(elementCount(spec.kDims)), rng, -qkRange, qkRange));
+        inputs.v = HostTensor::fromFloats(
+            spec.vDims, randomFloats(static_cast<size_t>(elementCount(spec.vDims)), rng, -1.F, 2.F));
         if (spec.bias)
         {
-            inputs.bias = HostTensor::fromFloats(spec.biasDims, randomFloats(static_cast<size_t>(elementCount(spec.biasDims)), rng, -2.F, 2.F));
+            inputs.bias = HostTensor::fromFloats(
+                spec.biasDims, randomFloats(static_cast<size_t>(elementCount(spec.biasDims)), rng, -2.F, 2.F));
         }
         return inputs;
     }
@@ -249,7 +253,8 @@ TEST_F(OrtFusedAttention, StaticShapeErrorsAreReportedWhenTheModelRuns)
 {
     // ORT discards the status of a custom op's shape inference, so static shape errors surface at Run.
     AttentionModelSpec mismatch = spec({2, 4, 10, 64}, {2, 4, 12, 32}, {2, 4, 12, 64});
-    expectError(buildFusedAttentionModel(mismatch), makeInputs(mismatch, 17), "K's head dimension 32 differs from Q's 64", false);
+    expectError(buildFusedAttentionModel(mismatch), makeInputs(mismatch, 17),
+        "K's head dimension 32 differs from Q's 64", false);
 
     AttentionModelSpec twoScales = spec({1, 2, 8, 16}, {1, 2, 8, 16}, {1, 2, 8, 16});
     twoScales.scaleAsInput = true;
@@ -268,7 +273,8 @@ TEST_F(OrtFusedAttention, NonFloatInputsGiveATypeError)
     inputs.q = HostTensor::fromRaw(srd::ort::kONNX_FLOAT16, half.qDims, 2, 256);
     inputs.k = HostTensor::fromRaw(srd::ort::kONNX_FLOAT16, half.kDims, 2, 256);
     inputs.v = HostTensor::fromRaw(srd::ort::kONNX_FLOAT16, half.vDims, 2, 256);
-    expectError(buildFusedAttentionModel(half), inputs, "FusedAttention node 'attention0': Q must be float32, got float16", false);
+    expectError(buildFusedAttentionModel(half), inputs,
+        "FusedAttention node 'attention0': Q must be float32, got float16", false);
     // Declared float16 output: ORT's own type check refuses the model (the op's output is float32 on the CPU).
     half.outputElementType = 0;
     expectError(buildFusedAttentionModel(half), {}, "does not match expected type (tensor(float))", true);
@@ -286,7 +292,8 @@ TEST_F(OrtFusedAttention, BadAttributesAreRejectedWhenTheSessionIsCreated)
 
     AttentionModelSpec packedWithoutHeads = spec({2, 10, 64}, {2, 10, 64}, {2, 10, 64});
     packedWithoutHeads.inputLayout = "BNC";
-    expectError(buildFusedAttentionModel(packedWithoutHeads), {}, "input_layout BNC needs the attribute num_heads >= 1", true);
+    expectError(
+        buildFusedAttentionModel(packedWithoutHeads), {}, "input_layout BNC needs the attribute num_heads >= 1", true);
 
     AttentionModelSpec normalize = spec({1, 2, 8, 16}, {1, 2, 8, 16}, {1, 2, 8, 16});
     normalize.extraAttributes.push_back(onnx::Attribute::ofInt("normalize_qk", 3));

@@ -405,7 +405,8 @@ std::string buildUnfusedAttentionModel(AttentionModelSpec const& spec)
     addGraphInputs(g, spec);
     int32_t counter = 0;
     auto fresh = [&](char const* stem) { return std::string(stem) + "_" + std::to_string(counter++); };
-    auto add = [&](std::string opType, std::vector<std::string> inputs, std::vector<onnx::Attribute> attributes = {}) {
+    auto add = [&](std::string opType, std::vector<std::string> inputs, std::vector<onnx::Attribute> attributes = {})
+    {
         onnx::Node n;
         n.opType = std::move(opType);
         n.inputs = std::move(inputs);
@@ -424,7 +425,8 @@ std::string buildUnfusedAttentionModel(AttentionModelSpec const& spec)
         g.initializers.push_back(onnx::Initializer::ofInt64s("split_heads", {4}, {0, 0, spec.numHeads, -1}));
     }
     // To [batch..., N, d].
-    auto toBhnd = [&](std::string const& name) {
+    auto toBhnd = [&](std::string const& name)
+    {
         if (layout == "BHND")
         {
             return name;
@@ -443,8 +445,10 @@ std::string buildUnfusedAttentionModel(AttentionModelSpec const& spec)
     if (spec.normalizeQk)
     {
         g.initializers.push_back(onnx::Initializer::ofFloats("eps", {}, {1e-12F}));
-        auto normalize = [&](std::string const& x) {
-            std::string const norm = add("ReduceL2", {x}, {onnx::Attribute::ofInts("axes", {-1}), onnx::Attribute::ofInt("keepdims", 1)});
+        auto normalize = [&](std::string const& x)
+        {
+            std::string const norm =
+                add("ReduceL2", {x}, {onnx::Attribute::ofInts("axes", {-1}), onnx::Attribute::ofInt("keepdims", 1)});
             std::string const clamped = add("Max", {norm, "eps"});
             return add("Div", {x, clamped});
         };
@@ -467,8 +471,8 @@ std::string buildUnfusedAttentionModel(AttentionModelSpec const& spec)
     else
     {
         float const scale = spec.scaleAttribute != 0.F
-            ? spec.scaleAttribute
-            : static_cast<float>(1.0 / std::sqrt(static_cast<double>(headDim)));
+                                ? spec.scaleAttribute
+                                : static_cast<float>(1.0 / std::sqrt(static_cast<double>(headDim)));
         g.initializers.push_back(onnx::Initializer::ofFloats("scale", {}, {scale}));
         scores = add("Mul", {scores, "scale"});
     }

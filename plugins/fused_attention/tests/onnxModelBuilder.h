@@ -97,8 +97,8 @@ struct AttentionModelSpec
     std::string outputLayout; //!< Empty: not written (defaults to inputLayout).
     int64_t numHeads{0};      //!< Written when > 0.
     bool normalizeQk{false};
-    float scaleAttribute{0.F};  //!< Written when != 0.
-    bool scaleAsInput{false};   //!< A float32 scalar initializer "temperature" as input 4.
+    float scaleAttribute{0.F}; //!< Written when != 0.
+    bool scaleAsInput{false};  //!< A float32 scalar initializer "temperature" as input 4.
     float scaleInputValue{1.F};
     bool bias{false};            //!< Graph input "bias" of biasDims as input 3.
     bool writeHasFlags{false};   //!< Also write has_bias / has_scale_input.
@@ -107,8 +107,8 @@ struct AttentionModelSpec
     bool symbolicInputs{false}; //!< Graph inputs declared with symbolic dims, shapes known only at run time.
     bool unrankedInputs{false}; //!< Graph inputs declared without any shape (any rank reaches the kernel).
     std::vector<onnx::Attribute> extraAttributes; //!< Appended to the FusedAttention node as is.
-    int32_t elementType{1};     //!< ONNX element type of Q/K/V/bias (1 float32).
-    int32_t outputElementType{0}; //!< Declared type of "out"; 0 = elementType.
+    int32_t elementType{1};                       //!< ONNX element type of Q/K/V/bias (1 float32).
+    int32_t outputElementType{0};                 //!< Declared type of "out"; 0 = elementType.
 };
 
 //! Graph inputs are "q", "k", "v" (+ "bias"); the output is "out".

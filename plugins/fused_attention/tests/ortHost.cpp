@@ -87,8 +87,8 @@ OrtHost* OrtHost::get(std::string& reason)
     if (library == nullptr)
     {
         char const* error = dlerror();
-        failure = "ONNX Runtime not loadable from " + path + " (" + (error != nullptr ? error : "?")
-            + "); run scripts/setup or set SRD_ONNXRUNTIME_LIBRARY";
+        failure = "ONNX Runtime not loadable from " + path + " (" + (error != nullptr ? error : "?") +
+                  "); run scripts/setup or set SRD_ONNXRUNTIME_LIBRARY";
         reason = failure;
         return nullptr;
     }
@@ -145,7 +145,8 @@ Session::Session(OrtHost& host, std::string const& model, SessionConfig const& c
 {
     OrtApi const* api = host.api();
     outcome = take(ortFn<slot::CreateSessionOptions>(api)(&mOptions));
-    auto step = [&](OrtStatus* status) {
+    auto step = [&](OrtStatus* status)
+    {
         if (outcome.ok)
         {
             outcome = take(status);
@@ -185,7 +186,8 @@ Session::~Session()
     ortFn<slot::ReleaseSessionOptions>(api)(mOptions);
 }
 
-OrtOutcome Session::outputShape(size_t index, int32_t& type, std::vector<int64_t>& dims, std::vector<std::string>& symbols)
+OrtOutcome Session::outputShape(
+    size_t index, int32_t& type, std::vector<int64_t>& dims, std::vector<std::string>& symbols)
 {
     OrtApi const* api = mHost.api();
     OrtTypeInfo* info = nullptr;
@@ -223,15 +225,19 @@ size_t elementSize(int32_t type)
     {
     case kONNX_FLOAT:
     case kONNX_INT32:
-    case kONNX_UINT32: return 4;
+    case kONNX_UINT32:
+        return 4;
     case kONNX_FLOAT16:
     case kONNX_BFLOAT16:
     case kONNX_INT16:
-    case kONNX_UINT16: return 2;
+    case kONNX_UINT16:
+        return 2;
     case kONNX_INT64:
     case kONNX_UINT64:
-    case kONNX_DOUBLE: return 8;
-    default: return 1;
+    case kONNX_DOUBLE:
+        return 8;
+    default:
+        return 1;
     }
 }
 } // namespace
@@ -245,7 +251,8 @@ OrtOutcome Session::run(std::vector<std::pair<std::string, HostTensor const*>> c
         return OrtOutcome{false, 1, "no session"};
     }
     OrtMemoryInfo* memory = nullptr;
-    OrtOutcome outcome = take(ortFn<slot::CreateCpuMemoryInfo>(api)(kORT_ARENA_ALLOCATOR, kORT_MEM_TYPE_DEFAULT, &memory));
+    OrtOutcome outcome =
+        take(ortFn<slot::CreateCpuMemoryInfo>(api)(kORT_ARENA_ALLOCATOR, kORT_MEM_TYPE_DEFAULT, &memory));
     if (!outcome.ok)
     {
         return outcome;
@@ -255,9 +262,9 @@ OrtOutcome Session::run(std::vector<std::pair<std::string, HostTensor const*>> c
     for (auto const& [name, tensor] : inputs)
     {
         OrtValue* value = nullptr;
-        outcome = take(ortFn<slot::CreateTensorWithDataAsOrtValue>(api)(memory,
-            const_cast<uint8_t*>(tensor->bytes.data()), tensor->bytes.size(), tensor->dims.data(), tensor->dims.size(),
-            tensor->type, &value));
+        outcome =
+            take(ortFn<slot::CreateTensorWithDataAsOrtValue>(api)(memory, const_cast<uint8_t*>(tensor->bytes.data()),
+                tensor->bytes.size(), tensor->dims.data(), tensor->dims.size(), tensor->type, &value));
         if (!outcome.ok)
         {
             break;
@@ -273,9 +280,9 @@ OrtOutcome Session::run(std::vector<std::pair<std::string, HostTensor const*>> c
         {
             outNames.push_back(name.c_str());
         }
-        outcome = take(ortFn<slot::Run>(api)(mSession, nullptr, names.data(),
-            const_cast<OrtValue const* const*>(values.data()), values.size(), outNames.data(), outNames.size(),
-            results.data()));
+        outcome = take(
+            ortFn<slot::Run>(api)(mSession, nullptr, names.data(), const_cast<OrtValue const* const*>(values.data()),
+                values.size(), outNames.data(), outNames.size(), results.data()));
     }
     outputs.clear();
     for (OrtValue* result : results)

@@ -44,8 +44,8 @@ inline int64_t elementCount(std::vector<int64_t> const& dims)
  * i.e. the worst absolute error in units of the output's magnitude. Elements where both are NaN count as equal;
  * a NaN on one side only gives infinity. `rowMask` (optional) limits the comparison to sampled rows.
  */
-inline double relativeLinf(std::vector<float> const& actual, std::vector<float> const& expected,
-    std::vector<bool> const* mask = nullptr)
+inline double relativeLinf(
+    std::vector<float> const& actual, std::vector<float> const& expected, std::vector<bool> const* mask = nullptr)
 {
     double maxError = 0.0;
     double maxMagnitude = 0.0;
