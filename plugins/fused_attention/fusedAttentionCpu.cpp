@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -55,6 +56,26 @@ void runChunk(void* opaque, int64_t chunk) noexcept
         break;
     }
     std::free(scratch);
+}
+
+struct PackState
+{
+    cpu::TileJob const* job;
+    float* packed;
+    int64_t numBatch;
+    int64_t batchesPerChunk;
+};
+
+void runPackChunk(void* opaque, int64_t chunk) noexcept
+{
+    auto* state = static_cast<PackState*>(opaque);
+    int64_t const begin = chunk * state->batchesPerChunk;
+    int64_t const end =
+        begin + state->batchesPerChunk < state->numBatch ? begin + state->batchesPerChunk : state->numBatch;
+    for (int64_t batch = begin; batch < end; ++batch)
+    {
+        cpu::packKeysForBatch(*state->job, batch, state->packed + batch * state->job->packedStride);
+    }
 }
 
 void copyStrides(OperandStrides const& from, cpu::JobStrides& to) noexcept
@@ -210,6 +231,33 @@ CpuResult runFusedAttentionCpu(
     job.dvPadded = roundUp(problem.valueDim, lanes);
     job.qBlocks = (problem.nq + job.blockQ - 1) / job.blockQ;
     job.scratchFloats = cpu::tileScratchFloats(job.blockQ, job.blockK, job.d, job.dvPadded);
+    int64_t const tail = problem.valueDim % lanes;
+    job.valueTail = tail != 0 && tail <= lanes / 2 ? tail : 0;
+    job.dvMain = job.valueTail != 0 ? problem.valueDim - tail : job.dvPadded;
+
+    // When several query blocks read the same keys, transpose (and normalise) each batch entry's K once, instead
+    // of once per query block. O(N d) extra memory, like K itself; without it the tiles pack K per block.
+    std::unique_ptr<float, void (*)(void*)> packed(nullptr, &std::free);
+    if (job.qBlocks > 1)
+    {
+        job.packedKeys = roundUp(problem.nk, 2 * lanes);
+        job.packedStride = (job.d + job.valueTail) * job.packedKeys;
+        size_t const bytes = static_cast<size_t>(problem.numBatch * job.packedStride) * sizeof(float);
+        packed.reset(static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+        if (packed)
+        {
+            PackState pack{&job, packed.get(), problem.numBatch, 1};
+            int64_t const packChunks = problem.numBatch < kMAX_CHUNKS ? problem.numBatch : kMAX_CHUNKS;
+            pack.batchesPerChunk = (problem.numBatch + packChunks - 1) / packChunks;
+            std::string error =
+                runner.run((problem.numBatch + pack.batchesPerChunk - 1) / pack.batchesPerChunk, &runPackChunk, &pack);
+            if (!error.empty())
+            {
+                return {CpuFailure::kRUNNER, error};
+            }
+            job.packedK = packed.get();
+        }
+    }
 
     ChunkState state;
     state.job = &job;

@@ -51,14 +51,24 @@ struct TileJob
     float const* vData;
     float const* biasData;
     float* outData;
-    int64_t rowTile;  //!< Register-tile rows of the chosen instruction set (kTILE_ROWS).
-    int64_t lanes;    //!< Floats per vector of the chosen instruction set (8 AVX2/portable, 16 AVX-512).
-    int64_t blockQ;   //!< Multiple of rowTile, <= kBLOCK_Q.
-    int64_t blockK;   //!< Multiple of 2 * lanes, <= kBLOCK_K.
-    int64_t dvPadded; //!< dv rounded up to lanes.
-    int64_t qBlocks;  //!< ceil(nq / blockQ); task t = batch * qBlocks + qBlock.
+    int64_t rowTile;   //!< Register-tile rows of the chosen instruction set (kTILE_ROWS).
+    int64_t lanes;     //!< Floats per vector of the chosen instruction set (8 AVX2/portable, 16 AVX-512).
+    int64_t blockQ;    //!< Multiple of rowTile, <= kBLOCK_Q.
+    int64_t blockK;    //!< Multiple of 2 * lanes, <= kBLOCK_K.
+    int64_t dvPadded;  //!< dv rounded up to lanes.
+    int64_t qBlocks;   //!< ceil(nq / blockQ); task t = batch * qBlocks + qBlock.
+    int64_t dvMain;    //!< Columns of V the GEMM covers: dvPadded, or dv - valueTail.
+    int64_t valueTail; //!< Last columns of V done as dot products over the keys (0, or dv % lanes <= lanes / 2).
+    //! Optional (when several query blocks share one batch entry's keys): per batch entry, K transposed and
+    //! normalised as [d][packedKeys], then the V tail transposed as [valueTail][packedKeys], zero-padded.
+    float const* packedK;
+    int64_t packedKeys;   //!< nk rounded up to 2 * lanes.
+    int64_t packedStride; //!< Floats per batch entry in packedK.
     size_t scratchFloats;
 };
+
+//! Fills one batch entry of job.packedK layout into `destination` (job.packedStride floats).
+void packKeysForBatch(TileJob const& job, int64_t batch, float* destination) noexcept;
 
 //! Scratch floats one worker needs for `job` (the driver allocates it 64-byte aligned and zero-filled).
 size_t tileScratchFloats(int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPadded);

@@ -103,6 +103,33 @@ size_t tileScratchFloats(int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPa
     return scratchFloatsFor(blockQ, blockK, d, dvPadded);
 }
 
+void packKeysForBatch(TileJob const& job, int64_t batch, float* destination) noexcept
+{
+    float const* kBase = job.kData + jobBatchOffset(job, job.k, batch);
+    float const* vBase = job.vData + jobBatchOffset(job, job.v, batch);
+    int64_t const stride = job.packedKeys;
+    for (int64_t j = 0; j < job.nk; ++j)
+    {
+        float const* src = kBase + j * job.k.row;
+        float const factor = job.normalizeQk ? inverseNorm(src, job.d, job.normalizeEps) : 1.F;
+        for (int64_t c = 0; c < job.d; ++c)
+        {
+            destination[c * stride + j] = src[c] * factor;
+        }
+        for (int64_t t = 0; t < job.valueTail; ++t)
+        {
+            destination[(job.d + t) * stride + j] = vBase[j * job.v.row + job.dvMain + t];
+        }
+    }
+    for (int64_t row = 0; row < job.d + job.valueTail; ++row)
+    {
+        for (int64_t j = job.nk; j < stride; ++j)
+        {
+            destination[row * stride + j] = 0.F;
+        }
+    }
+}
+
 void runTilesPortable(TileJob const& job, int64_t begin, int64_t end, float* scratch) noexcept
 {
     runTiles<PortableOps>(job, begin, end, scratch);

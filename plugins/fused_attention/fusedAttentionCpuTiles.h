@@ -158,41 +158,39 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
     }
 
     // A narrow remainder of V's columns (ESRT: 18 = 16 + 2) costs a full register tile per key in the GEMM; as dot
-    // products over the keys it costs a few vector ops per row instead.
-    int64_t const tail = dv % kLANES;
-    bool const tailByDots = tail != 0 && tail <= kLANES / 2;
-    int64_t const dvMain = tailByDots ? dv - tail : dvPadded;
+    // products over the keys it costs a few vector ops per row instead (the driver decides: job.valueTail).
+    int64_t const tail = job.valueTail;
+    int64_t const dvMain = job.dvMain;
     // V rows can feed the GEMM in place when the GEMM's columns lie within them.
-    bool const vInPlace = dv == dvPadded || tailByDots;
+    bool const vInPlace = dv == dvPadded || tail != 0;
+    float const* packed = job.packedK != nullptr ? job.packedK + batch * job.packedStride : nullptr;
 
     for (int64_t k0 = 0; k0 < job.nk; k0 += blockK)
     {
         int64_t const keys = minI64(blockK, job.nk - k0);
         int64_t const paddedKeys = roundUpI64(keys, kWIDE);
 
-        // Kt tile: column j = key k0 + j.
-        for (int64_t j = 0; j < keys; ++j)
+        // Kt tile (column j = key k0 + j) and the transposed V tail: prepacked per batch entry, or packed here.
+        float const* kt = scratch.kt;
+        int64_t ktStride = blockK;
+        float const* vTail = scratch.vTail;
+        if (packed != nullptr)
         {
-            float const* src = kBase + (k0 + j) * job.k.row;
-            float const factor = job.normalizeQk ? inverseNorm(src, d, job.normalizeEps) : 1.F;
-            for (int64_t c = 0; c < d; ++c)
-            {
-                scratch.kt[c * blockK + j] = src[c] * factor;
-            }
+            kt = packed + k0;
+            ktStride = job.packedKeys;
+            vTail = packed + d * job.packedKeys + k0;
         }
-        float const* vTile = vBase + k0 * job.v.row;
-        int64_t vStride = job.v.row;
-        if (!vInPlace)
+        else
         {
             for (int64_t j = 0; j < keys; ++j)
             {
-                __builtin_memcpy(scratch.v + j * dvPadded, vBase + (k0 + j) * job.v.row, static_cast<size_t>(dv) * 4);
+                float const* src = kBase + (k0 + j) * job.k.row;
+                float const factor = job.normalizeQk ? inverseNorm(src, d, job.normalizeEps) : 1.F;
+                for (int64_t c = 0; c < d; ++c)
+                {
+                    scratch.kt[c * blockK + j] = src[c] * factor;
+                }
             }
-            vTile = scratch.v;
-            vStride = dvPadded;
-        }
-        if (tailByDots)
-        {
             for (int64_t t = 0; t < tail; ++t)
             {
                 float* dst = scratch.vTail + t * blockK;
@@ -205,6 +203,18 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
                     dst[j] = 0.F; // P is 0 there too; keep the product finite.
                 }
             }
+        }
+        int64_t const vTailStride = packed != nullptr ? job.packedKeys : blockK;
+        float const* vTile = vBase + k0 * job.v.row;
+        int64_t vStride = job.v.row;
+        if (!vInPlace)
+        {
+            for (int64_t j = 0; j < keys; ++j)
+            {
+                __builtin_memcpy(scratch.v + j * dvPadded, vBase + (k0 + j) * job.v.row, static_cast<size_t>(dv) * 4);
+            }
+            vTile = scratch.v;
+            vStride = dvPadded;
         }
 
         // S = Q * Kt (+ bias). Without a bias the GEMM stores S directly; with one, S starts as the bias.
@@ -242,11 +252,11 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
                 float* c = scratch.s + i * blockK + j;
                 if (biasBase != nullptr)
                 {
-                    Ops::template gemmWide<true>(a, d, scratch.kt + j, blockK, c, blockK, d);
+                    Ops::template gemmWide<true>(a, d, kt + j, ktStride, c, blockK, d);
                 }
                 else
                 {
-                    Ops::template gemmWide<false>(a, d, scratch.kt + j, blockK, c, blockK, d);
+                    Ops::template gemmWide<false>(a, d, kt + j, ktStride, c, blockK, d);
                 }
             }
         }
@@ -297,16 +307,13 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
                 Ops::gemmNarrow(p, blockK, vTile + c, vStride, acc + c, dvPadded, keys);
             }
         }
-        if (tailByDots)
+        for (int64_t i = 0; tail != 0 && i < rows; ++i)
         {
-            for (int64_t i = 0; i < rows; ++i)
+            float const* p = scratch.s + i * blockK;
+            float* acc = scratch.acc + i * dvPadded + dvMain;
+            for (int64_t t = 0; t < tail; ++t)
             {
-                float const* p = scratch.s + i * blockK;
-                float* acc = scratch.acc + i * dvPadded + dvMain;
-                for (int64_t t = 0; t < tail; ++t)
-                {
-                    acc[t] += Ops::dot(p, scratch.vTail + t * blockK, paddedKeys);
-                }
+                acc[t] += Ops::dot(p, vTail + t * vTailStride, paddedKeys);
             }
         }
     }
