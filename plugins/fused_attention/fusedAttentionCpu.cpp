@@ -241,6 +241,12 @@ CpuResult runFusedAttentionCpu(
     if (job.qBlocks > 1)
     {
         job.packedKeys = roundUp(problem.nk, 2 * lanes);
+        if (job.packedKeys * sizeof(float) % 1024 == 0)
+        {
+            // Rows 1 KiB apart (ESRT: 1024 and 4096 keys) map to the same few L1 sets; the GEMM reads d of them at
+            // once. One extra register-tile width breaks the aliasing.
+            job.packedKeys += 2 * lanes;
+        }
         job.packedStride = (job.d + job.valueTail) * job.packedKeys;
         size_t const bytes = static_cast<size_t>(problem.numBatch * job.packedStride) * sizeof(float);
         packed.reset(static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));

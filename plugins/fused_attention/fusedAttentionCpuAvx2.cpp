@@ -93,26 +93,40 @@ struct Avx2Ops
         }
     }
 
-    //! C[6][8] += A[6][depth] B[depth][8].
+    //! C[6][8] += A[6][depth] B[depth][8]. Two accumulator sets (even and odd k): 6 chains alone would
+    //! leave the FMA units waiting on their latency.
     static SRD_FA_INLINE void gemmNarrow(
         float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
     {
-        __m256 acc[6];
+        __m256 even[6];
+        __m256 odd[6];
         for (int32_t r = 0; r < 6; ++r)
         {
-            acc[r] = _mm256_loadu_ps(c + r * ldc);
+            even[r] = _mm256_loadu_ps(c + r * ldc);
+            odd[r] = _mm256_setzero_ps();
         }
-        for (int64_t k = 0; k < depth; ++k)
+        int64_t k = 0;
+        for (; k + 1 < depth; k += 2)
+        {
+            __m256 const b0 = _mm256_loadu_ps(b + k * ldb);
+            __m256 const b1 = _mm256_loadu_ps(b + (k + 1) * ldb);
+            for (int32_t r = 0; r < 6; ++r)
+            {
+                even[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + r * lda + k), b0, even[r]);
+                odd[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + r * lda + k + 1), b1, odd[r]);
+            }
+        }
+        if (k < depth)
         {
             __m256 const b0 = _mm256_loadu_ps(b + k * ldb);
             for (int32_t r = 0; r < 6; ++r)
             {
-                acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + r * lda + k), b0, acc[r]);
+                even[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + r * lda + k), b0, even[r]);
             }
         }
         for (int32_t r = 0; r < 6; ++r)
         {
-            _mm256_storeu_ps(c + r * ldc, acc[r]);
+            _mm256_storeu_ps(c + r * ldc, _mm256_add_ps(even[r], odd[r]));
         }
     }
 

@@ -83,26 +83,40 @@ struct Avx512Ops
         }
     }
 
-    //! C[6][16] += A[6][depth] B[depth][16].
+    //! C[6][16] += A[6][depth] B[depth][16]. Two accumulator sets (even and odd k): 6 chains alone would
+    //! leave the FMA units waiting on their latency.
     static SRD_FA_INLINE void gemmNarrow(
         float const* a, int64_t lda, float const* b, int64_t ldb, float* c, int64_t ldc, int64_t depth)
     {
-        __m512 acc[6];
+        __m512 even[6];
+        __m512 odd[6];
         for (int32_t r = 0; r < 6; ++r)
         {
-            acc[r] = _mm512_loadu_ps(c + r * ldc);
+            even[r] = _mm512_loadu_ps(c + r * ldc);
+            odd[r] = _mm512_setzero_ps();
         }
-        for (int64_t k = 0; k < depth; ++k)
+        int64_t k = 0;
+        for (; k + 1 < depth; k += 2)
+        {
+            __m512 const b0 = _mm512_loadu_ps(b + k * ldb);
+            __m512 const b1 = _mm512_loadu_ps(b + (k + 1) * ldb);
+            for (int32_t r = 0; r < 6; ++r)
+            {
+                even[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * lda + k]), b0, even[r]);
+                odd[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * lda + k + 1]), b1, odd[r]);
+            }
+        }
+        if (k < depth)
         {
             __m512 const b0 = _mm512_loadu_ps(b + k * ldb);
             for (int32_t r = 0; r < 6; ++r)
             {
-                acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * lda + k]), b0, acc[r]);
+                even[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * lda + k]), b0, even[r]);
             }
         }
         for (int32_t r = 0; r < 6; ++r)
         {
-            _mm512_storeu_ps(c + r * ldc, acc[r]);
+            _mm512_storeu_ps(c + r * ldc, _mm512_add_ps(even[r], odd[r]));
         }
     }
 

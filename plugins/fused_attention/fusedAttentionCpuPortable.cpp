@@ -105,20 +105,43 @@ size_t tileScratchFloats(int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPa
 
 void packKeysForBatch(TileJob const& job, int64_t batch, float* destination) noexcept
 {
+    // Transposed in blocks of keys: each block's rows are read once, each destination row gets a contiguous run.
+    constexpr int64_t kKEYS = 64;
     float const* kBase = job.kData + jobBatchOffset(job, job.k, batch);
     float const* vBase = job.vData + jobBatchOffset(job, job.v, batch);
     int64_t const stride = job.packedKeys;
-    for (int64_t j = 0; j < job.nk; ++j)
+    float factors[kKEYS];
+    for (int64_t j0 = 0; j0 < job.nk; j0 += kKEYS)
     {
-        float const* src = kBase + j * job.k.row;
-        float const factor = job.normalizeQk ? inverseNorm(src, job.d, job.normalizeEps) : 1.F;
+        int64_t const keys = minI64(kKEYS, job.nk - j0);
+        if (job.normalizeQk)
+        {
+            inverseNorms(kBase + j0 * job.k.row, job.k.row, keys, job.d, job.normalizeEps, factors);
+        }
+        else
+        {
+            for (int64_t j = 0; j < keys; ++j)
+            {
+                factors[j] = 1.F;
+            }
+        }
         for (int64_t c = 0; c < job.d; ++c)
         {
-            destination[c * stride + j] = src[c] * factor;
+            float* dst = destination + c * stride + j0;
+            float const* src = kBase + j0 * job.k.row + c;
+            for (int64_t j = 0; j < keys; ++j)
+            {
+                dst[j] = src[j * job.k.row] * factors[j];
+            }
         }
         for (int64_t t = 0; t < job.valueTail; ++t)
         {
-            destination[(job.d + t) * stride + j] = vBase[j * job.v.row + job.dvMain + t];
+            float* dst = destination + (job.d + t) * stride + j0;
+            float const* src = vBase + j0 * job.v.row + job.dvMain + t;
+            for (int64_t j = 0; j < keys; ++j)
+            {
+                dst[j] = src[j * job.v.row];
+            }
         }
     }
     for (int64_t row = 0; row < job.d + job.valueTail; ++row)

@@ -49,14 +49,15 @@ inline int64_t jobBatchOffset(TileJob const& job, JobStrides const& strides, int
 //! Scratch regions of one worker; each starts on a 64-byte boundary.
 struct TileScratch
 {
-    float* q;      //!< blockQ x d, row stride d.
-    float* kt;     //!< d x blockK, row stride blockK.
-    float* v;      //!< blockK x dvPadded (used only when V rows cannot be read in place).
-    float* vTail;  //!< kMAX_LANES x blockK: the last dv % lanes columns of V, transposed (dot-product tail).
-    float* s;      //!< blockQ x blockK.
-    float* acc;    //!< blockQ x dvPadded.
-    float* rowMax; //!< blockQ.
-    float* rowSum; //!< blockQ.
+    float* q;       //!< blockQ x d, row stride d.
+    float* kt;      //!< d x blockK, row stride blockK.
+    float* v;       //!< blockK x dvPadded (used only when V rows cannot be read in place).
+    float* vTail;   //!< kMAX_LANES x blockK: the last dv % lanes columns of V, transposed (dot-product tail).
+    float* s;       //!< blockQ x blockK.
+    float* acc;     //!< blockQ x dvPadded.
+    float* rowMax;  //!< blockQ.
+    float* rowSum;  //!< blockQ.
+    float* factors; //!< max(blockQ, blockK): per-row normalisation factors.
 };
 
 constexpr int64_t kMAX_LANES = 16;
@@ -66,44 +67,108 @@ inline size_t alignFloats(size_t count)
     return (count + 15) / 16 * 16;
 }
 
-inline TileScratch carveScratch(float* base, int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPadded)
+//! Lays the regions out from `base` (or only counts, when base is null); returns the floats needed. The one
+//! function both sizes the allocation (scratchFloatsFor) and carves it (carveScratch), so they cannot disagree.
+inline size_t layoutScratch(float* base, int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPadded, TileScratch& out)
 {
-    TileScratch scratch{};
     size_t offset = 0;
     auto take = [&](size_t count)
     {
-        float* region = base + offset;
+        float* region = base != nullptr ? base + offset : nullptr;
         offset += alignFloats(count);
         return region;
     };
-    scratch.q = take(static_cast<size_t>(blockQ * d));
-    scratch.kt = take(static_cast<size_t>(d * blockK));
-    scratch.v = take(static_cast<size_t>(blockK * dvPadded));
-    scratch.vTail = take(static_cast<size_t>(kMAX_LANES * blockK));
-    scratch.s = take(static_cast<size_t>(blockQ * blockK));
-    scratch.acc = take(static_cast<size_t>(blockQ * dvPadded));
-    scratch.rowMax = take(static_cast<size_t>(blockQ));
-    scratch.rowSum = take(static_cast<size_t>(blockQ));
+    out.q = take(static_cast<size_t>(blockQ * d));
+    out.kt = take(static_cast<size_t>(d * blockK));
+    out.v = take(static_cast<size_t>(blockK * dvPadded));
+    out.vTail = take(static_cast<size_t>(kMAX_LANES * blockK));
+    out.s = take(static_cast<size_t>(blockQ * blockK));
+    out.acc = take(static_cast<size_t>(blockQ * dvPadded));
+    out.rowMax = take(static_cast<size_t>(blockQ));
+    out.rowSum = take(static_cast<size_t>(blockQ));
+    out.factors = take(static_cast<size_t>(blockQ > blockK ? blockQ : blockK));
+    return offset;
+}
+
+inline TileScratch carveScratch(float* base, int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPadded)
+{
+    TileScratch scratch{};
+    layoutScratch(base, blockQ, blockK, d, dvPadded, scratch);
     return scratch;
 }
 
 inline size_t scratchFloatsFor(int64_t blockQ, int64_t blockK, int64_t d, int64_t dvPadded)
 {
-    return alignFloats(static_cast<size_t>(blockQ * d)) + alignFloats(static_cast<size_t>(d * blockK)) +
-           alignFloats(static_cast<size_t>(blockK * dvPadded)) + alignFloats(static_cast<size_t>(kMAX_LANES * blockK)) +
-           alignFloats(static_cast<size_t>(blockQ * blockK)) + alignFloats(static_cast<size_t>(blockQ * dvPadded)) +
-           2 * alignFloats(static_cast<size_t>(blockQ));
+    TileScratch unused{};
+    return layoutScratch(nullptr, blockQ, blockK, d, dvPadded, unused);
 }
 
 inline float inverseNorm(float const* row, int64_t d, float eps)
 {
+    // Eight independent partial sums: one serial chain of d dependent adds would cost d times the add latency
+    // (DITN: 120 rows of 64 per patch), and the compiler may not reassociate float sums by itself.
+    float partial[8] = {};
+    int64_t c = 0;
+    for (; c + 8 <= d; c += 8)
+    {
+        for (int64_t lane = 0; lane < 8; ++lane)
+        {
+            partial[lane] += row[c + lane] * row[c + lane];
+        }
+    }
     float sum = 0.F;
-    for (int64_t c = 0; c < d; ++c)
+    for (; c < d; ++c)
     {
         sum += row[c] * row[c];
     }
+    for (int64_t lane = 0; lane < 8; ++lane)
+    {
+        sum += partial[lane];
+    }
     float const norm = __builtin_sqrtf(sum);
     return 1.F / (norm > eps ? norm : eps);
+}
+
+//! out[r] = 1 / max(||row r||, eps) for `count` rows `stride` apart; four rows at a time so that their sums are
+//! independent chains (a single row's sum is a chain of dependent adds).
+inline void inverseNorms(float const* base, int64_t stride, int64_t count, int64_t d, float eps, float* out)
+{
+    int64_t r = 0;
+    for (; r + 4 <= count; r += 4)
+    {
+        float partial[4][8] = {};
+        int64_t c = 0;
+        for (; c + 8 <= d; c += 8)
+        {
+            for (int64_t k = 0; k < 4; ++k)
+            {
+                float const* row = base + (r + k) * stride + c;
+                for (int64_t lane = 0; lane < 8; ++lane)
+                {
+                    partial[k][lane] += row[lane] * row[lane];
+                }
+            }
+        }
+        for (int64_t k = 0; k < 4; ++k)
+        {
+            float sum = 0.F;
+            for (int64_t tail = c; tail < d; ++tail)
+            {
+                float const x = base[(r + k) * stride + tail];
+                sum += x * x;
+            }
+            for (int64_t lane = 0; lane < 8; ++lane)
+            {
+                sum += partial[k][lane];
+            }
+            float const norm = __builtin_sqrtf(sum);
+            out[r + k] = 1.F / (norm > eps ? norm : eps);
+        }
+    }
+    for (; r < count; ++r)
+    {
+        out[r] = inverseNorm(base + r * stride, d, eps);
+    }
 }
 
 template <typename Ops>
@@ -129,13 +194,17 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
     float* outBase = job.outData + jobBatchOffset(job, job.out, batch);
 
     // Q tile, scaled (and normalised); padding rows are zero so that kROWS-row GEMM tiles never read garbage.
+    if (job.normalizeQk)
+    {
+        inverseNorms(qBase + q0 * job.q.row, job.q.row, rows, d, job.normalizeEps, scratch.factors);
+    }
     for (int64_t i = 0; i < paddedRows; ++i)
     {
         float* dst = scratch.q + i * d;
         if (i < rows)
         {
             float const* src = qBase + (q0 + i) * job.q.row;
-            float const factor = job.normalizeQk ? job.scale * inverseNorm(src, d, job.normalizeEps) : job.scale;
+            float const factor = job.normalizeQk ? job.scale * scratch.factors[i] : job.scale;
             for (int64_t c = 0; c < d; ++c)
             {
                 dst[c] = src[c] * factor;
@@ -182,10 +251,14 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
         }
         else
         {
+            if (job.normalizeQk)
+            {
+                inverseNorms(kBase + k0 * job.k.row, job.k.row, keys, d, job.normalizeEps, scratch.factors);
+            }
             for (int64_t j = 0; j < keys; ++j)
             {
                 float const* src = kBase + (k0 + j) * job.k.row;
-                float const factor = job.normalizeQk ? inverseNorm(src, d, job.normalizeEps) : 1.F;
+                float const factor = job.normalizeQk ? scratch.factors[j] : 1.F;
                 for (int64_t c = 0; c < d; ++c)
                 {
                     scratch.kt[c * blockK + j] = src[c] * factor;
