@@ -234,6 +234,8 @@ using ReleaseTypeInfo = OrtSlot<98, void (*)(OrtTypeInfo*)>;
 using ReleaseTensorTypeAndShapeInfo = OrtSlot<99, void (*)(OrtTensorTypeAndShapeInfo*)>;
 using ReleaseSessionOptions = OrtSlot<100, void (*)(OrtSessionOptions*)>;
 using ReleaseCustomOpDomain = OrtSlot<101, void (*)(OrtCustomOpDomain*)>;
+using AddSessionConfigEntry =
+    OrtSlot<130, OrtStatus* (*) (OrtSessionOptions* options, char const* key, char const* value)>;
 using RegisterCustomOpsLibraryV2 = OrtSlot<228, OrtStatus* (*) (OrtSessionOptions* options, char const* path)>;
 using KernelInfoGetNodeName = OrtSlot<244, OrtStatus* (*) (OrtKernelInfo const* info, char* out, size_t* size)>;
 using ShapeInferContextGetInputCount = OrtSlot<267, OrtStatus* (*) (OrtShapeInferContext const* context, size_t* out)>;

@@ -164,6 +164,10 @@ Session::Session(OrtHost& host, std::string const& model, SessionConfig const& c
     step(ortFn<slot::SetInterOpNumThreads>(api)(mOptions, 1));
     step(ortFn<slot::SetSessionGraphOptimizationLevel>(api)(mOptions, config.optimizationLevel));
     step(ortFn<slot::SetSessionLogSeverityLevel>(api)(mOptions, 4)); // Errors come back as statuses.
+    if (!config.allowSpinning)
+    {
+        step(ortFn<slot::AddSessionConfigEntry>(api)(mOptions, "session.intra_op.allow_spinning", "0"));
+    }
     if (!config.cpuArena)
     {
         step(ortFn<slot::DisableCpuMemArena>(api)(mOptions));

@@ -65,6 +65,7 @@ struct SessionConfig
     int32_t intraOpThreads{1};
     int32_t optimizationLevel{99}; //!< ORT_ENABLE_ALL.
     bool cpuArena{true};
+    bool allowSpinning{true};    //!< false: session.intra_op.allow_spinning = 0 (idle pool threads sleep).
     std::string customOpLibrary; //!< Empty: the library built next to the tests (SRD_FA_CUSTOM_OP_LIBRARY).
 };
 
