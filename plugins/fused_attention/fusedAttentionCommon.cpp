@@ -538,4 +538,23 @@ std::string describeProblem(
     return {};
 }
 
+std::string checkCudaSupport(AttentionProblem const& problem)
+{
+    if (problem.type != ElementType::kFLOAT32 && problem.type != ElementType::kFLOAT16)
+    {
+        return "the CUDA kernels take float32 or float16";
+    }
+    if (problem.headDim > kCUDA_MAX_HEAD_DIM || problem.valueDim > kCUDA_MAX_HEAD_DIM)
+    {
+        return "the CUDA kernels take head dimensions up to " + std::to_string(kCUDA_MAX_HEAD_DIM) + ", got d " +
+               std::to_string(problem.headDim) + " and dv " + std::to_string(problem.valueDim);
+    }
+    int64_t const rowBlocks = (problem.nq + kCUDA_ROWS_PER_BLOCK - 1) / kCUDA_ROWS_PER_BLOCK;
+    if (problem.numBatch > 0 && rowBlocks > (int64_t{1} << 31) / problem.numBatch)
+    {
+        return "too many (batch, query block) pairs for one CUDA grid";
+    }
+    return {};
+}
+
 } // namespace srd::fa

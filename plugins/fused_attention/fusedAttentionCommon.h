@@ -161,6 +161,15 @@ inline int64_t batchOffset(AttentionProblem const& problem, OperandStrides const
     return offset;
 }
 
+//! Largest head dimension (d and dv) the CUDA kernels take.
+constexpr int64_t kCUDA_MAX_HEAD_DIM = 128;
+//! Query rows per block of the CUDA flash kernel (bounds the grid size).
+constexpr int64_t kCUDA_ROWS_PER_BLOCK = 128;
+
+//! "" when the CUDA kernels can run this (already validated) problem, else a one-line reason (e.g. d > 128). Host
+//! code only, so the TensorRT plugin and the CUDA C API check it without the CUDA toolkit.
+std::string checkCudaSupport(AttentionProblem const& problem);
+
 //! "[2,8,60,64]" for messages.
 std::string formatDims(int64_t const* dims, int32_t rank);
 

@@ -22,7 +22,7 @@ constexpr int64_t kSMALL_MAX_KEYS = 256;
 constexpr int32_t kSMALL_ROWS_PER_BLOCK = 64;
 //! Shared memory for the K/V tiles of the problems one small-kernel block holds (the warp scratch comes on top).
 constexpr size_t kSMALL_TILE_BYTES = 40 * 1024;
-constexpr int32_t kFLASH_THREADS = 128;
+constexpr int32_t kFLASH_THREADS = static_cast<int32_t>(kCUDA_ROWS_PER_BLOCK);
 constexpr int32_t kFLASH_KEYS = 64;
 constexpr int32_t kFLASH_CHUNK = 16;
 
@@ -566,25 +566,6 @@ cudaError_t launchFlashFor(Params const& p, AttentionProblem const& problem, cud
 }
 
 } // namespace
-
-std::string checkCudaSupport(AttentionProblem const& problem)
-{
-    if (problem.type != ElementType::kFLOAT32 && problem.type != ElementType::kFLOAT16)
-    {
-        return "the CUDA kernels take float32 or float16";
-    }
-    if (problem.headDim > kCUDA_MAX_HEAD_DIM || problem.valueDim > kCUDA_MAX_HEAD_DIM)
-    {
-        return "the CUDA kernels take head dimensions up to " + std::to_string(kCUDA_MAX_HEAD_DIM) + ", got d " +
-               std::to_string(problem.headDim) + " and dv " + std::to_string(problem.valueDim);
-    }
-    int64_t const rowBlocks = (problem.nq + kFLASH_THREADS - 1) / kFLASH_THREADS;
-    if (problem.numBatch > 0 && rowBlocks > (int64_t{1} << 31) / problem.numBatch)
-    {
-        return "too many (batch, query block) pairs for one CUDA grid";
-    }
-    return {};
-}
 
 char const* cudaKernelName(AttentionProblem const& problem) noexcept
 {

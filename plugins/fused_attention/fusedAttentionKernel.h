@@ -21,9 +21,6 @@
 namespace srd::fa
 {
 
-//! Largest head dimension (d and dv) the CUDA kernels take.
-constexpr int64_t kCUDA_MAX_HEAD_DIM = 128;
-
 //! Device pointers of one call. `scale` (device, one float) is read when problem.hasScaleInput.
 struct CudaPointers
 {
@@ -34,9 +31,6 @@ struct CudaPointers
     float const* scale{nullptr};
     void* out{nullptr};
 };
-
-//! "" when the CUDA kernels can run this (already validated) problem, else a one-line reason (e.g. d > 128).
-std::string checkCudaSupport(AttentionProblem const& problem);
 
 //! Name of the kernel the launcher picks for this problem ("small" or "flash").
 char const* cudaKernelName(AttentionProblem const& problem) noexcept;
