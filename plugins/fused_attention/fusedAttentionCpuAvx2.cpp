@@ -143,6 +143,47 @@ struct Avx2Ops
         return horizontalSum(_mm256_add_ps(s0, s1));
     }
 
+    //! Sum of x[j]^2 over any count (two accumulators, scalar tail).
+    static SRD_FA_INLINE float sumSquares(float const* x, int64_t count)
+    {
+        __m256 s0 = _mm256_setzero_ps();
+        __m256 s1 = _mm256_setzero_ps();
+        int64_t j = 0;
+        for (; j + 16 <= count; j += 16)
+        {
+            __m256 const a = _mm256_loadu_ps(x + j);
+            __m256 const b = _mm256_loadu_ps(x + j + 8);
+            s0 = _mm256_fmadd_ps(a, a, s0);
+            s1 = _mm256_fmadd_ps(b, b, s1);
+        }
+        for (; j + 8 <= count; j += 8)
+        {
+            __m256 const a = _mm256_loadu_ps(x + j);
+            s0 = _mm256_fmadd_ps(a, a, s0);
+        }
+        float sum = horizontalSum(_mm256_add_ps(s0, s1));
+        for (; j < count; ++j)
+        {
+            sum += x[j] * x[j];
+        }
+        return sum;
+    }
+
+    //! dst[j] = src[j] * factor for any count (dst and src do not overlap).
+    static SRD_FA_INLINE void scaledCopy(float* dst, float const* src, int64_t count, float factor)
+    {
+        __m256 const f = _mm256_set1_ps(factor);
+        int64_t j = 0;
+        for (; j + 8 <= count; j += 8)
+        {
+            _mm256_storeu_ps(dst + j, _mm256_mul_ps(_mm256_loadu_ps(src + j), f));
+        }
+        for (; j < count; ++j)
+        {
+            dst[j] = src[j] * factor;
+        }
+    }
+
     static SRD_FA_INLINE float rowMax(float const* s, int64_t count)
     {
         __m256 best = _mm256_loadu_ps(s);

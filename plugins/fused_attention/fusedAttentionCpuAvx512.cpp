@@ -133,6 +133,43 @@ struct Avx512Ops
         return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
     }
 
+    //! Sum of x[j]^2 over any count (two accumulators, masked tail).
+    static SRD_FA_INLINE float sumSquares(float const* x, int64_t count)
+    {
+        __m512 s0 = _mm512_setzero_ps();
+        __m512 s1 = _mm512_setzero_ps();
+        int64_t j = 0;
+        for (; j + 32 <= count; j += 32)
+        {
+            __m512 const a = _mm512_loadu_ps(x + j);
+            __m512 const b = _mm512_loadu_ps(x + j + 16);
+            s0 = _mm512_fmadd_ps(a, a, s0);
+            s1 = _mm512_fmadd_ps(b, b, s1);
+        }
+        for (; j < count; j += 16)
+        {
+            int64_t const left = count - j;
+            __mmask16 const mask =
+                left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1U << left) - 1U);
+            __m512 const a = _mm512_maskz_loadu_ps(mask, x + j);
+            s0 = _mm512_fmadd_ps(a, a, s0);
+        }
+        return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    }
+
+    //! dst[j] = src[j] * factor for any count (dst and src do not overlap; masked tail).
+    static SRD_FA_INLINE void scaledCopy(float* dst, float const* src, int64_t count, float factor)
+    {
+        __m512 const f = _mm512_set1_ps(factor);
+        for (int64_t j = 0; j < count; j += 16)
+        {
+            int64_t const left = count - j;
+            __mmask16 const mask =
+                left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1U << left) - 1U);
+            _mm512_mask_storeu_ps(dst + j, mask, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, src + j), f));
+        }
+    }
+
     static SRD_FA_INLINE float rowMax(float const* s, int64_t count)
     {
         __m512 best = _mm512_loadu_ps(s);

@@ -65,6 +65,37 @@ struct PortableOps
         return sum;
     }
 
+    static float sumSquares(float const* x, int64_t count)
+    {
+        float partial[8] = {};
+        int64_t j = 0;
+        for (; j + 8 <= count; j += 8)
+        {
+            for (int64_t lane = 0; lane < 8; ++lane)
+            {
+                partial[lane] += x[j + lane] * x[j + lane];
+            }
+        }
+        float sum = 0.F;
+        for (; j < count; ++j)
+        {
+            sum += x[j] * x[j];
+        }
+        for (float const p : partial)
+        {
+            sum += p;
+        }
+        return sum;
+    }
+
+    static void scaledCopy(float* dst, float const* src, int64_t count, float factor)
+    {
+        for (int64_t j = 0; j < count; ++j)
+        {
+            dst[j] = src[j] * factor;
+        }
+    }
+
     static float rowMax(float const* s, int64_t count)
     {
         float best = s[0];

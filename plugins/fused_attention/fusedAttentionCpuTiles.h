@@ -171,6 +171,17 @@ inline void inverseNorms(float const* base, int64_t stride, int64_t count, int64
     }
 }
 
+//! inverseNorms with the instruction set's own sum of squares (vector accumulators, no serial chain).
+template <typename Ops>
+void rowInverseNorms(float const* base, int64_t stride, int64_t count, int64_t d, float eps, float* out)
+{
+    for (int64_t r = 0; r < count; ++r)
+    {
+        float const norm = __builtin_sqrtf(Ops::sumSquares(base + r * stride, d));
+        out[r] = 1.F / (norm > eps ? norm : eps);
+    }
+}
+
 template <typename Ops>
 void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
 {
@@ -196,7 +207,7 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
     // Q tile, scaled (and normalised); padding rows are zero so that kROWS-row GEMM tiles never read garbage.
     if (job.normalizeQk)
     {
-        inverseNorms(qBase + q0 * job.q.row, job.q.row, rows, d, job.normalizeEps, scratch.factors);
+        rowInverseNorms<Ops>(qBase + q0 * job.q.row, job.q.row, rows, d, job.normalizeEps, scratch.factors);
     }
     for (int64_t i = 0; i < paddedRows; ++i)
     {
@@ -253,15 +264,23 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
         {
             if (job.normalizeQk)
             {
-                inverseNorms(kBase + k0 * job.k.row, job.k.row, keys, d, job.normalizeEps, scratch.factors);
+                rowInverseNorms<Ops>(kBase + k0 * job.k.row, job.k.row, keys, d, job.normalizeEps, scratch.factors);
             }
-            for (int64_t j = 0; j < keys; ++j)
+            if (!job.normalizeQk)
             {
-                float const* src = kBase + (k0 + j) * job.k.row;
-                float const factor = job.normalizeQk ? scratch.factors[j] : 1.F;
-                for (int64_t c = 0; c < d; ++c)
+                for (int64_t j = 0; j < keys; ++j)
                 {
-                    scratch.kt[c * blockK + j] = src[c] * factor;
+                    scratch.factors[j] = 1.F;
+                }
+            }
+            // Row by row of Kt: contiguous writes; the strided reads stay within the block's K rows (in L1).
+            float const* kBlock = kBase + k0 * job.k.row;
+            for (int64_t c = 0; c < d; ++c)
+            {
+                float* dst = scratch.kt + c * blockK;
+                for (int64_t j = 0; j < keys; ++j)
+                {
+                    dst[j] = kBlock[j * job.k.row + c] * scratch.factors[j];
                 }
             }
             for (int64_t t = 0; t < tail; ++t)
@@ -393,13 +412,7 @@ void processTask(TileJob const& job, int64_t task, TileScratch const& scratch)
 
     for (int64_t i = 0; i < rows; ++i)
     {
-        float const inverse = 1.F / scratch.rowSum[i];
-        float const* acc = scratch.acc + i * dvPadded;
-        float* dst = outBase + (q0 + i) * job.out.row;
-        for (int64_t c = 0; c < dv; ++c)
-        {
-            dst[c] = acc[c] * inverse;
-        }
+        Ops::scaledCopy(outBase + (q0 + i) * job.out.row, scratch.acc + i * dvPadded, dv, 1.F / scratch.rowSum[i]);
     }
 }
 
