@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace SuperRes.Deploy.Engines.Imaging;
 
@@ -27,7 +26,8 @@ public static class Png
     /// <summary>Largest width × height accepted.</summary>
     public const long MaxPixels = 1L << 31;
 
-    private const int IdatChunkSize = 1 << 18;
+    /// <summary>Largest IDAT chunk written: the writer's buffer, whatever the image size.</summary>
+    internal const int IdatChunkSize = 1 << 18;
 
     private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -54,108 +54,33 @@ public static class Png
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(destination);
-        options ??= ImageWriteOptions.Default;
-        options.Validate();
-
-        var bitDepth = options.BitDepth;
-        var colorType = image.Channels switch
-        {
-            1 => 0,
-            2 => 4,
-            3 => 2,
-            _ => 6,
-        };
-
-        destination.Write(Signature);
-        Span<byte> header = stackalloc byte[13];
-        BinaryPrimitives.WriteUInt32BigEndian(header, (uint)image.Width);
-        BinaryPrimitives.WriteUInt32BigEndian(header[4..], (uint)image.Height);
-        header[8] = (byte)bitDepth;
-        header[9] = (byte)colorType;
-        header[10] = 0; // deflate
-        header[11] = 0; // adaptive filtering
-        header[12] = 0; // not interlaced
-        WriteChunk(destination, "IHDR"u8, header);
-
-        using (var idat = new IdatStream(destination))
-        {
-            using var zlib = new ZLibStream(idat, new ZLibCompressionOptions { CompressionLevel = options.CompressionLevel }, leaveOpen: true);
-            WriteFilteredRows(image, bitDepth, zlib);
-        }
-
-        WriteChunk(destination, "IEND"u8, []);
-    }
-
-    private static void WriteFilteredRows(Image image, int bitDepth, Stream output)
-    {
-        var bytesPerSample = bitDepth / 8;
-        var bytesPerPixel = image.Channels * bytesPerSample;
-        var stride = checked(image.Width * bytesPerPixel);
-        var previous = new byte[stride];
-        var current = new byte[stride];
-        var candidates = new byte[5][];
-        for (var f = 0; f < 5; f++)
-        {
-            candidates[f] = new byte[stride + 1];
-            candidates[f][0] = (byte)f;
-        }
-
-        var planes = new float[image.Channels][];
-        for (var c = 0; c < image.Channels; c++)
-        {
-            planes[c] = image.Plane(c).ToArray();
-        }
-
+        using var writer = new PngRowWriter(destination, image.Width, image.Height, image.Channels, options);
+        var scanline = new byte[Scanlines.Length(image.Width, image.Channels, writer.BitDepth)];
+        var row = new float[image.Width * image.Channels];
         for (var y = 0; y < image.Height; y++)
         {
-            InterleaveRow(planes, y, image.Width, bitDepth, current);
-            var best = 0;
-            var bestCost = long.MaxValue;
-            for (var f = 0; f < 5; f++)
-            {
-                var cost = FilterRow(f, current, previous, bytesPerPixel, candidates[f].AsSpan(1));
-                if (cost < bestCost)
-                {
-                    bestCost = cost;
-                    best = f;
-                }
-            }
-
-            output.Write(candidates[best]);
-            (previous, current) = (current, previous);
+            ImageRowReader.CopyRow(image, y, row);
+            Scanlines.FromPlanar(row, image.Width, image.Channels, writer.BitDepth, scanline);
+            writer.WriteScanline(scanline);
         }
+
+        writer.Complete();
     }
 
-    private static void InterleaveRow(float[][] planes, int y, int width, int bitDepth, Span<byte> row)
+    /// <summary>PNG colour type for 1 (grey), 2 (grey + alpha), 3 (RGB) or 4 (RGBA) channels.</summary>
+    internal static int ColorTypeFor(int channels) => channels switch
     {
-        var channels = planes.Length;
-        var offset = y * width;
-        if (bitDepth == 8)
-        {
-            for (var c = 0; c < channels; c++)
-            {
-                var plane = planes[c].AsSpan(offset, width);
-                for (var x = 0; x < width; x++)
-                {
-                    row[(x * channels) + c] = Quantization.ToUInt8(plane[x]);
-                }
-            }
+        1 => 0,
+        2 => 4,
+        3 => 2,
+        4 => 6,
+        _ => throw new ArgumentOutOfRangeException(nameof(channels), channels, "an image has 1 to 4 channels"),
+    };
 
-            return;
-        }
-
-        for (var c = 0; c < channels; c++)
-        {
-            var plane = planes[c].AsSpan(offset, width);
-            for (var x = 0; x < width; x++)
-            {
-                BinaryPrimitives.WriteUInt16BigEndian(row[(((x * channels) + c) * 2)..], Quantization.ToUInt16(plane[x]));
-            }
-        }
-    }
+    internal static void WriteSignature(Stream destination) => destination.Write(Signature);
 
     /// <summary>Applies filter <paramref name="type"/> and returns the sum of |filtered byte as signed|.</summary>
-    private static long FilterRow(int type, ReadOnlySpan<byte> row, ReadOnlySpan<byte> previous, int bpp, Span<byte> output)
+    internal static long FilterRow(int type, ReadOnlySpan<byte> row, ReadOnlySpan<byte> previous, int bpp, Span<byte> output)
     {
         var n = row.Length;
         var head = Math.Min(bpp, n);
@@ -223,7 +148,7 @@ public static class Png
         return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
     }
 
-    private static void WriteChunk(Stream destination, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
+    internal static void WriteChunk(Stream destination, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
     {
         Span<byte> word = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(word, (uint)data.Length);
@@ -235,7 +160,7 @@ public static class Png
     }
 
     /// <summary>Cuts the zlib stream into IDAT chunks of at most <see cref="IdatChunkSize"/> bytes as it is written.</summary>
-    private sealed class IdatStream(Stream destination) : Stream
+    internal sealed class IdatStream(Stream destination) : Stream
     {
         private readonly byte[] _buffer = new byte[IdatChunkSize];
         private int _count;

@@ -27,6 +27,7 @@ internal sealed class PngDecoder(string sourceName)
     private int _bitDepth;
     private int _colorType;
     private bool _interlaced;
+    private bool _sawHeader;
     private byte[]? _palette; // RGB triples
     private byte[]? _paletteAlpha; // one per palette entry, 255 where tRNS gives none
     private int[]? _colorKey; // grey or RGB samples that mean "transparent", at the file's bit depth
@@ -40,14 +41,13 @@ internal sealed class PngDecoder(string sourceName)
 
         var idat = new List<Range>();
         long idatBytes = 0;
-        var sawHeader = false;
         var sawEnd = false;
         var position = 8;
         while (!sawEnd)
         {
             if (position == file.Length)
             {
-                throw Fail(sawHeader ? "truncated file: no IEND chunk" : "truncated file: no IHDR chunk");
+                throw Fail(_sawHeader ? "truncated file: no IEND chunk" : "truncated file: no IHDR chunk");
             }
 
             if (file.Length - position < 12)
@@ -87,42 +87,20 @@ internal sealed class PngDecoder(string sourceName)
                 continue;
             }
 
-            if (!sawHeader && type != "IHDR")
-            {
-                throw Fail($"first chunk is '{type}', not IHDR");
-            }
-
             switch (type)
             {
-                case "IHDR":
-                    if (sawHeader)
-                    {
-                        throw Fail("more than one IHDR chunk");
-                    }
-
-                    ReadHeader(data);
-                    sawHeader = true;
-                    break;
-                case "PLTE":
-                    ReadPalette(data);
-                    break;
-                case "tRNS":
-                    ReadTransparency(data);
-                    break;
                 case "IDAT":
+                    CheckHeaderSeen(type);
                     idat.Add(new Range(position + 8, position + 8 + (int)length));
                     idatBytes += length;
                     break;
                 case "IEND":
+                    CheckHeaderSeen(type);
                     sawEnd = true;
                     break;
                 default:
-                    if (critical)
-                    {
-                        throw Fail($"unsupported critical chunk '{type}'");
-                    }
-
-                    break; // ancillary: ignored
+                    AcceptChunk(type, data, critical);
+                    break;
             }
 
             position += 12 + (int)length;
@@ -138,13 +116,90 @@ internal sealed class PngDecoder(string sourceName)
             throw Fail("IDAT chunks hold no data (zero-length IDAT)");
         }
 
+        CheckReadyForData();
+
+        var raw = Inflate(file, idat, idatBytes);
+        return BuildImage(raw);
+    }
+
+    /// <summary>The image width in pixels (after IHDR).</summary>
+    internal int Width => _width;
+
+    /// <summary>The image height in pixels (after IHDR).</summary>
+    internal int Height => _height;
+
+    /// <summary>Whether the image is Adam7-interlaced (after IHDR).</summary>
+    internal bool Interlaced => _interlaced;
+
+    /// <summary>Whether IHDR has been read.</summary>
+    internal bool SawHeader => _sawHeader;
+
+    /// <summary>The bit depth the decoded image reports: the file's, except 8 for palette images.</summary>
+    internal int ImageBitDepth => _colorType == ColorPalette ? 8 : _bitDepth;
+
+    /// <summary>Channels of the decoded image (valid once the chunks before the first IDAT have been read).</summary>
+    internal int Channels => OutputChannels();
+
+    /// <summary>Bytes of one non-interlaced scanline, without the filter byte.</summary>
+    internal int Stride => (int)RowBytes(_width);
+
+    /// <summary>The filter's "bpp": bytes per complete pixel, at least 1.</summary>
+    internal int FilterBytesPerPixel => Math.Max(1, SamplesPerPixel * _bitDepth / 8);
+
+    /// <summary>
+    /// Takes one chunk that is neither IDAT nor IEND (their CRC already checked): IHDR, PLTE, tRNS, or an ancillary chunk
+    /// (ignored). An unknown critical chunk, a chunk before IHDR or a second IHDR is an error.
+    /// </summary>
+    internal void AcceptChunk(string type, ReadOnlySpan<byte> data, bool critical)
+    {
+        if (type != "IHDR")
+        {
+            CheckHeaderSeen(type);
+        }
+
+        switch (type)
+        {
+            case "IHDR":
+                if (_sawHeader)
+                {
+                    throw Fail("more than one IHDR chunk");
+                }
+
+                ReadHeader(data);
+                _sawHeader = true;
+                break;
+            case "PLTE":
+                ReadPalette(data);
+                break;
+            case "tRNS":
+                ReadTransparency(data);
+                break;
+            default:
+                if (critical)
+                {
+                    throw Fail($"unsupported critical chunk '{type}'");
+                }
+
+                break; // ancillary: ignored
+        }
+    }
+
+    /// <summary>Fails unless IHDR came first.</summary>
+    internal void CheckHeaderSeen(string type)
+    {
+        if (!_sawHeader)
+        {
+            throw Fail($"first chunk is '{type}', not IHDR");
+        }
+    }
+
+    /// <summary>Checks what must be known before image data is decoded (a palette image's PLTE).</summary>
+    internal void CheckReadyForData()
+    {
         if (_colorType == ColorPalette && _palette is null)
         {
             throw Fail("palette image (colour type 3) has no PLTE chunk");
         }
-
-        var raw = Inflate(file, idat, idatBytes);
-        return BuildImage(raw);
     }
 
     private void ReadHeader(ReadOnlySpan<byte> data)
@@ -361,7 +416,8 @@ internal sealed class PngDecoder(string sourceName)
                 raw.AsSpan(offset + 1, stride).CopyTo(current);
                 offset += stride + 1;
                 Unfilter(filter, current, previous, bytesPerPixel, rowIndex);
-                StoreRow(current, image, pass.Y + (r * pass.Dy), pass.X, pass.Dx, pass.Width, scale);
+                var y = pass.Y + (r * pass.Dy);
+                StoreRow(current, image.Samples, image.PlaneLength, y * _width, y, pass.X, pass.Dx, pass.Width, scale);
                 (previous, current) = (current, previous);
             }
         }
@@ -369,7 +425,7 @@ internal sealed class PngDecoder(string sourceName)
         return image;
     }
 
-    private void Unfilter(byte filter, Span<byte> row, ReadOnlySpan<byte> previous, int bpp, int rowIndex)
+    internal void Unfilter(byte filter, Span<byte> row, ReadOnlySpan<byte> previous, int bpp, int rowIndex)
     {
         var n = row.Length;
         switch (filter)
@@ -420,7 +476,7 @@ internal sealed class PngDecoder(string sourceName)
     }
 
     /// <summary>q / (2^depth − 1) for every 1/2/4/8-bit sample value; null for 16-bit (computed directly).</summary>
-    private float[]? ScaleTable()
+    internal float[]? ScaleTable()
     {
         if (_bitDepth == 16)
         {
@@ -437,12 +493,14 @@ internal sealed class PngDecoder(string sourceName)
         return table;
     }
 
-    private void StoreRow(ReadOnlySpan<byte> row, Image image, int y, int x0, int dx, int count, float[]? scale)
+    /// <summary>
+    /// Converts one unfiltered scanline (image row <paramref name="y"/>, for messages) to float samples: pixel i goes to
+    /// column x0 + i·dx of the row starting at <paramref name="rowStart"/> in each plane of <paramref name="data"/>
+    /// (planes <paramref name="plane"/> samples apart).
+    /// </summary>
+    internal void StoreRow(ReadOnlySpan<byte> row, Span<float> data, int plane, int rowStart, int y, int x0, int dx, int count, float[]? scale)
     {
         var samples = SamplesPerPixel;
-        var plane = image.PlaneLength;
-        var data = image.Samples;
-        var rowStart = y * _width;
         if (_colorType != ColorPalette && _colorKey is null && _bitDepth >= 8)
         {
             // The common case (8/16-bit, no palette, no colour key): samples straight into their planes.
@@ -532,7 +590,7 @@ internal sealed class PngDecoder(string sourceName)
         }
     }
 
-    private static bool IsChunkType(ReadOnlySpan<byte> type)
+    internal static bool IsChunkType(ReadOnlySpan<byte> type)
     {
         foreach (var b in type)
         {
@@ -545,7 +603,7 @@ internal sealed class PngDecoder(string sourceName)
         return true;
     }
 
-    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+    internal static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 
-    private DeployException Fail(string problem) => DeployException.BadInput($"{sourceName}: PNG: {problem}");
+    internal DeployException Fail(string problem) => DeployException.BadInput($"{sourceName}: PNG: {problem}");
 }
