@@ -4,6 +4,7 @@ using SuperRes.Deploy.Benchmarks;
 
 // Usage: dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- compare [--size 4096] [--runs 7]
 //        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- graph [--runs 15]
+//        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- tiling [--threads 2] [--quick]
 // Each benchmark prints the median of its runs for every variant, side by side, and the ratios between them.
 var arguments = args.ToList();
 var name = arguments.Count > 0 ? arguments[0] : "compare";
@@ -22,9 +23,33 @@ switch (name)
     case "graph":
         GraphAnalysisBenchmark.Run(Option("--runs", 15));
         return 0;
+    case "tiling":
+        var root = FindRoot();
+        var quick = arguments.Contains("--quick");
+        TilingQualityBenchmark.Run(
+            root,
+            Path.Combine(root, "models", "ditn_real_x4.onnx"),
+            quick ? [("GTmod12", "butterfly", 200)] : [("LRbicx4", "baby", 0), ("LRbicx4", "baby", 125), ("LRbicx4", "woman", 0), ("GTmod12", "butterfly", 0)],
+            quick ? [64, 96] : [48, 64, 96, 128],
+            quick ? [0, 8, 16, 24, 32, 48] : [0, 8, 16, 24, 32, 40, 48],
+            Option("--threads", 2));
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{name}'; available: compare, graph");
+        Console.Error.WriteLine($"unknown benchmark '{name}'; available: compare, graph, tiling");
         return 2;
+}
+
+static string FindRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "SuperRes.Deploy.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("repository root (SuperRes.Deploy.sln) not found");
 }
 
 namespace SuperRes.Deploy.Benchmarks
