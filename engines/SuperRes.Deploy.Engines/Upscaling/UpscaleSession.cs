@@ -1,0 +1,117 @@
+using SuperRes.Deploy.Engines.Analysis;
+using SuperRes.Deploy.Engines.Configuration;
+using SuperRes.Deploy.Engines.Graph;
+using SuperRes.Deploy.Engines.Onnx;
+using SuperRes.Deploy.Engines.Runtime;
+
+namespace SuperRes.Deploy.Engines.Upscaling;
+
+/// <summary>What <see cref="UpscaleSession.Open"/> loads.</summary>
+public sealed record UpscaleSessionOptions
+{
+    /// <summary>The model (ONNX, plan or bundle); null = the config's model.</summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary>A deploy config (configs/NAME.yaml) for the I/O contract, scale, max_tile and, for plans, the ONNX to analyse.</summary>
+    public string? ConfigPath { get; init; }
+
+    /// <summary>The runtime.</summary>
+    public InferenceBackend Backend { get; init; } = InferenceBackend.Auto;
+
+    /// <summary>Threads, custom ops, plugins.</summary>
+    public RunnerSettings Runner { get; init; } = new();
+
+    /// <summary>Tile size and overlap.</summary>
+    public TileSettings Tiles { get; init; } = new();
+
+    /// <summary>An extra alignment for both axes (for a plan whose ONNX is not at hand), or null.</summary>
+    public int? Alignment { get; init; }
+}
+
+/// <summary>
+/// A model loaded for upscaling: the runner, what the tiler knows about the model (from the graph analysis of the ONNX,
+/// the config, the engine's profiles) and the <see cref="TiledUpscaler"/>. Disposing it releases the runner.
+/// </summary>
+public sealed class UpscaleSession : IDisposable
+{
+    private UpscaleSession(ModelSource source, InferenceBackend backend, IInferenceRunner runner, TiledUpscaler upscaler, DeployConfig? config)
+    {
+        Source = source;
+        Backend = backend;
+        Runner = runner;
+        Upscaler = upscaler;
+        Config = config;
+    }
+
+    /// <summary>The model file and its format.</summary>
+    public ModelSource Source { get; }
+
+    /// <summary>The backend in use.</summary>
+    public InferenceBackend Backend { get; }
+
+    /// <summary>The loaded model.</summary>
+    public IInferenceRunner Runner { get; }
+
+    /// <summary>The tiler over <see cref="Runner"/>.</summary>
+    public TiledUpscaler Upscaler { get; }
+
+    /// <summary>The config, when one was given.</summary>
+    public DeployConfig? Config { get; }
+
+    /// <summary>Loads the config and the model, analyses the ONNX graph and prepares the tiler.</summary>
+    /// <exception cref="DeployException">Usage, BadInput or MissingComponent, as <see cref="RunnerFactory.Create"/> and the config loader.</exception>
+    public static UpscaleSession Open(UpscaleSessionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Tiles.Validate();
+        if (options.Alignment is <= 0)
+        {
+            throw DeployException.Usage($"--align must be a positive number of pixels, not {options.Alignment}");
+        }
+
+        var config = options.ConfigPath is null ? null : DeployConfigLoader.Load(options.ConfigPath);
+        var modelPath = options.ModelPath ?? config?.ModelPath
+                        ?? throw DeployException.Usage("give the model with --model (or a --config that names it)");
+        var source = ModelSource.Detect(modelPath);
+        var backend = source.ResolveBackend(options.Backend);
+        var runner = RunnerFactory.Create(source, options.Backend, options.Runner);
+        try
+        {
+            var info = UpscaleModelInfo.FromRunner(runner, config);
+            var onnx = source.Format == ModelFormat.Onnx ? source.Path
+                : config is not null && File.Exists(config.ModelPath) ? config.ModelPath
+                : null;
+            if (onnx is not null)
+            {
+                using var model = OnnxModel.Load(onnx, new OnnxLoadOptions { VerifyExternalData = false });
+                info = info.WithAnalysis(ModelAnalysis.Run(OnnxGraph.FromModel(model)));
+            }
+
+            info = PlanLimits.Apply(runner, info);
+            if (options.Alignment is { } alignment)
+            {
+                info = info.WithAlignment(alignment, $"--align {alignment}");
+            }
+
+            return new UpscaleSession(source, backend, runner, new TiledUpscaler(runner, info, options.Tiles), config);
+        }
+        catch
+        {
+            runner.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Runner.Dispose();
+}
+
+/// <summary>Limits that come from the runner itself beyond its declared shapes (a TensorRT engine's optimization profiles).</summary>
+internal static class PlanLimits
+{
+    public static UpscaleModelInfo Apply(IInferenceRunner runner, UpscaleModelInfo info)
+    {
+        _ = runner;
+        return info;
+    }
+}
