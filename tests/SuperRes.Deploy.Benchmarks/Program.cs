@@ -5,6 +5,8 @@ using SuperRes.Deploy.Benchmarks;
 // Usage: dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- compare [--size 4096] [--runs 7]
 //        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- graph [--runs 15]
 //        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- tiling [--threads 2] [--quick]
+//        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- make-image SOURCE.png SIZE OUT.png
+//        (scripts/bench/upscale-memory.sh runs `srdeploy upscale` on such images under /usr/bin/time -v)
 // Each benchmark prints the median of its runs for every variant, side by side, and the ratios between them.
 var arguments = args.ToList();
 var name = arguments.Count > 0 ? arguments[0] : "compare";
@@ -23,6 +25,9 @@ switch (name)
     case "graph":
         GraphAnalysisBenchmark.Run(Option("--runs", 15));
         return 0;
+    case "make-image":
+        LargeImage.Write(arguments[1], int.Parse(arguments[2], CultureInfo.InvariantCulture), arguments[3]);
+        return 0;
     case "tiling":
         var root = FindRoot();
         var quick = arguments.Contains("--quick");
@@ -35,7 +40,7 @@ switch (name)
             Option("--threads", 2));
         return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{name}'; available: compare, graph, tiling");
+        Console.Error.WriteLine($"unknown benchmark '{name}'; available: compare, graph, tiling, make-image");
         return 2;
 }
 

@@ -31,6 +31,11 @@ public sealed class UpscaleCommand : VerbCommand<UpscaleOptions>
             throw DeployException.Usage($"--bit-depth must be 8 or 16, not {depth}");
         }
 
+        if (options.BandMemory < 0)
+        {
+            throw DeployException.Usage($"--band-memory must be 0 or more MiB, not {options.BandMemory}");
+        }
+
         // Everything about the command line is checked before the model is loaded.
         var jobs = Jobs(options);
         using var session = UpscaleSession.Open(new UpscaleSessionOptions
@@ -49,7 +54,7 @@ public sealed class UpscaleCommand : VerbCommand<UpscaleOptions>
         }
 
         var failures = new List<string>();
-        var output = new UpscaleOutputOptions { BitDepth = options.BitDepth };
+        var output = new UpscaleOutputOptions { BitDepth = options.BitDepth, SpillThresholdBytes = (long)options.BandMemory << 20 };
         var interactive = !options.Quiet && !Console.IsErrorRedirected;
         foreach (var (input, target) in jobs)
         {

@@ -47,6 +47,10 @@ public sealed class UpscaleOptions : CommonOptions
     [Option("plugins", MetaValue = "LIB", HelpText = "TensorRT plugin library to load before the plan (repeatable).")]
     public IEnumerable<string> Plugins { get; set; } = [];
 
+    [Option("band-memory", Default = 16, MetaValue = "MiB",
+        HelpText = "Finished output rows wait in memory for the rest of their band up to this size; beyond it they wait in a temporary file beside the output.")]
+    public int BandMemory { get; set; } = 16;
+
     [Option("align", MetaValue = "PIXELS", HelpText = "Align tiles to this many pixels as well (for a plan whose ONNX size rules are not available).")]
     public int? Align { get; set; }
 }
