@@ -193,6 +193,9 @@ public sealed class TiledUpscaler
     /// <summary>One run over an image: the state that lives for the whole image.</summary>
     private sealed class ImageRun
     {
+        private static readonly int[] RgbOrder = [0, 1, 2];
+        private static readonly int[] BgrOrder = [2, 1, 0];
+
         private readonly TiledUpscaler _owner;
         private readonly IImageRowReader _source;
         private readonly IUpscaleSink _sink;
@@ -396,7 +399,7 @@ public sealed class TiledUpscaler
             }
 
             var weights = _rowWeights[band];
-            var order = _owner.Model.Bgr ? new[] { 2, 1, 0 } : [0, 1, 2];
+            var order = _owner.Model.Bgr ? BgrOrder : RgbOrder;
             for (var r = 0; r < weights.Length; r++)
             {
                 var row = bandTop + r;

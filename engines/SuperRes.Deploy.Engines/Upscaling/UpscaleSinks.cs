@@ -323,7 +323,16 @@ public sealed class ScanlineUpscaleSink : IUpscaleSink, IDisposable
         {
             _rowBytes = rowBytes;
             var path = Path.Combine(directory, $".srdeploy-rows.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-            _file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose, (long)rowBytes * rows);
+            _file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Delete, FileOptions.DeleteOnClose, (long)rowBytes * rows);
+            try
+            {
+                // Unlinked at once where the system allows it (Unix): even a killed process leaves no file behind.
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Deleted on close instead.
+            }
         }
 
         public void Write(int slot, int offset, ReadOnlySpan<byte> bytes) => RandomAccess.Write(_file, bytes, ((long)slot * _rowBytes) + offset);

@@ -178,6 +178,37 @@ public sealed class TiledUpscalerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void An_interlaced_PNG_is_decoded_whole_and_upscaled_the_same_way()
+    {
+        var (runner, info) = UpscaleTestSupport.Load(RepoPaths.FixtureModel("plain_sr.onnx"));
+        using var _ = runner;
+        var input = RepoPaths.Combine("tests", "fixtures", "images", "png-suite", "rgba16-adam7.png");
+        var upscaler = new TiledUpscaler(runner, info, new TileSettings(8, 4));
+
+        var result = upscaler.UpscaleFile(input, Path.Combine(_directory, "out.png"));
+
+        Assert.False(result.SourceStreamed);
+        var expected = upscaler.Upscale(ImageFile.Read(input)).Quantized(16);
+        Assert.True(expected.Samples.SequenceEqual(ImageFile.Read(Path.Combine(_directory, "out.png")).Samples));
+    }
+
+    [Theory]
+    [InlineData("rgb8-adam7-1x1.png")]
+    [InlineData("rgb8-adam7-9x1.png")]
+    [InlineData("rgb8-adam7-3x2.png")]
+    public void Images_smaller_than_the_alignment_are_padded_up_and_cropped_back(string name)
+    {
+        var (runner, info) = UpscaleTestSupport.Load(RepoPaths.DefaultModel);
+        using var _ = runner;
+        var image = ImageFile.Read(RepoPaths.Combine("tests", "fixtures", "images", "png-suite", name));
+
+        var result = new TiledUpscaler(runner, info, new TileSettings()).Upscale(image);
+
+        Assert.Equal((image.Width * 4, image.Height * 4), (result.Width, result.Height));
+        Assert.All(result.Samples.ToArray(), v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
     public void PPM_in_and_out_stream_too()
     {
         var (runner, info) = UpscaleTestSupport.Load(RepoPaths.FixtureModel("plain_sr.onnx"));
@@ -222,6 +253,20 @@ public sealed class TiledUpscalerTests(ITestOutputHelper output) : IDisposable
         var call = Assert.Single(recording.Calls);
         Assert.Equal([1L, 3, 63, 63], call.Shape);
         Assert.True(call.Max > 200 && call.Max <= 255, $"max {call.Max}");
+    }
+
+    [Fact]
+    public void A_BGR_model_gets_BGR_and_its_output_is_turned_back_to_RGB()
+    {
+        var (runner, info) = UpscaleTestSupport.Load(RepoPaths.FixtureModel("plain_sr.onnx"));
+        using var _ = runner;
+        var image = UpscaleTestSupport.Set5("LRbicx4", "head");
+        static Image Swap(Image rgb) => new(rgb.Width, rgb.Height, 3, [.. rgb.Plane(2), .. rgb.Plane(1), .. rgb.Plane(0)]);
+
+        var bgr = new TiledUpscaler(runner, info with { Bgr = true }, new TileSettings(32, 8)).Upscale(image);
+
+        var expected = Swap(new TiledUpscaler(runner, info, new TileSettings(32, 8)).Upscale(Swap(image)));
+        Assert.True(expected.Samples.SequenceEqual(bgr.Samples));
     }
 
     [Fact]
