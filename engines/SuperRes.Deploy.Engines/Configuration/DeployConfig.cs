@@ -84,6 +84,9 @@ public sealed record TargetSettings
     /// <summary>Target input sizes as (width, height), already expanded from names such as 720p or 4k.</summary>
     public required IReadOnlyList<(int Width, int Height)> Sizes { get; init; }
 
+    /// <summary>The names the sizes were written with ("1080p", "1920x1080"), parallel to <see cref="Sizes"/>.</summary>
+    public IReadOnlyList<string> SizeNames { get; init; } = [];
+
     /// <summary>Also cover each size rotated by 90° (portrait as well as landscape).</summary>
     public bool BothOrientations { get; init; } = true;
 

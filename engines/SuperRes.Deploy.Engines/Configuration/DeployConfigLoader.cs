@@ -225,12 +225,14 @@ public static class DeployConfigLoader
             }
 
             var sizes = new List<(int, int)>();
+            var sizeNames = new List<string>();
             foreach (var s in Sequence(sizesNode, "targets.sizes"))
             {
                 var text = Scalar(s, "targets.sizes");
                 if (NamedResolutions.TryGetValue(text, out var named))
                 {
                     sizes.Add(named);
+                    sizeNames.Add(text.ToLowerInvariant());
                     continue;
                 }
 
@@ -239,6 +241,7 @@ public static class DeployConfigLoader
                     int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h) && w > 0 && h > 0)
                 {
                     sizes.Add((w, h));
+                    sizeNames.Add(string.Create(CultureInfo.InvariantCulture, $"{w}x{h}"));
                     continue;
                 }
 
@@ -257,6 +260,7 @@ public static class DeployConfigLoader
             return new TargetSettings
             {
                 Sizes = sizes,
+                SizeNames = sizeNames,
                 BothOrientations = orientations.Count == 0 || orientations.Contains("portrait"),
                 MaxTile = OptionalInt(map, "max_tile", 8, 1 << 16),
                 Batch = OptionalInt(map, "batch", 1, 1024) ?? 1,
