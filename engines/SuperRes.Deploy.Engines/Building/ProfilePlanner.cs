@@ -414,23 +414,32 @@ public static class ProfilePlanner
             {
                 $"covers: {string.Join(", ", members.Select(d => d.Tiled ? $"{d.Label} (tiled)" : d.Label))}",
             };
+            var budget = request.ActivationMemoryBudget is { } b ? $" ≤ budget {ByteSize.Format(b)}" : " (no budget)";
+            var unknown = maxCost.UnknownSizes > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"; {maxCost.UnknownSizes} tensor size(s) unknown there, checked on the others")
+                : string.Empty;
+            var limits = string.Create(CultureInfo.InvariantCulture,
+                $"at max: peak activation {ByteSize.Format(maxCost.PeakActivationBytes)}{budget}; largest tensor '{maxCost.LargestTensor}' {ProfilePlan.Num(maxCost.LargestTensorElements)} elements ≤ {ProfilePlan.Num(request.ElementLimit)}{unknown}");
+            if (g.Points.Count == 1)
+            {
+                reasons.Add($"min = opt = max {max}: the one engine shape these targets need (a fixed shape leaves TensorRT the narrowest tactic choice)");
+                reasons.Add(limits);
+                reasons.AddRange(g.Joins);
+                return reasons;
+            }
+
             var minPoint = g.Points.Where(p => p.H == g.MinH && p.W == g.MinW).Select(p => ((long, long)?)p).FirstOrDefault();
             reasons.Add(minPoint is { } mp
                 ? string.Create(CultureInfo.InvariantCulture, $"min {Nchw(g.MinH, g.MinW)}: the smallest covered shape ({Who(mp)})")
                 : string.Create(CultureInfo.InvariantCulture, $"min {Nchw(g.MinH, g.MinW)}: the smallest height and the smallest width of the covered shapes"));
             var count = members.Count(d => (d.EngineHeight, d.EngineWidth) == opt);
             reasons.Add(string.Create(CultureInfo.InvariantCulture,
-                $"opt {Nchw(opt.H, opt.W)}: {Who(opt)} — used by {count} of {members.Count} target shape(s) here{(g.Points.Count > 1 ? ", the most (the larger on a tie)" : string.Empty)}"));
+                $"opt {Nchw(opt.H, opt.W)}: {Who(opt)}; used by {count} of the {members.Count} target shapes here, the most (the larger shape on a tie)"));
             var maxPoint = g.Points.Where(p => p.H == g.MaxH && p.W == g.MaxW).Select(p => ((long, long)?)p).FirstOrDefault();
-            var maxWhy = maxPoint is { } xp
-                ? $"the largest covered shape ({Who(xp)})"
-                : "the largest height and the largest width of the covered shapes";
-            var budget = request.ActivationMemoryBudget is { } b ? $" ≤ budget {ByteSize.Format(b)}" : " (no budget)";
-            var unknown = maxCost.UnknownSizes > 0
-                ? string.Create(CultureInfo.InvariantCulture, $"; {maxCost.UnknownSizes} tensor size(s) unknown there, checked on the others")
-                : string.Empty;
-            reasons.Add(string.Create(CultureInfo.InvariantCulture,
-                $"max {max}: {maxWhy}; there peak activation {ByteSize.Format(maxCost.PeakActivationBytes)}{budget}, largest tensor '{maxCost.LargestTensor}' {ProfilePlan.Num(maxCost.LargestTensorElements)} elements ≤ {ProfilePlan.Num(request.ElementLimit)}{unknown}"));
+            reasons.Add(maxPoint is { } xp
+                ? $"max {max}: the largest covered shape ({Who(xp)})"
+                : $"max {max}: the largest height and the largest width of the covered shapes");
+            reasons.Add(limits);
             reasons.AddRange(g.Joins);
             return reasons;
         }

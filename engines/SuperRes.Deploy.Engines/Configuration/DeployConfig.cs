@@ -114,6 +114,12 @@ public sealed record BuildSettings
     /// <summary>Workspace memory pool limit in bytes (null = TensorRT's default).</summary>
     public long? Workspace { get; init; }
 
+    /// <summary>Other memory pool limits by trtexec pool name (tacticSharedMem, tacticDRAM, dlaSRAM, ...), in bytes.</summary>
+    public IReadOnlyDictionary<string, long> MemoryPools { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Auxiliary streams TensorRT may use per engine (null = TensorRT's heuristic).</summary>
+    public int? MaxAuxStreams { get; init; }
+
     public int BuilderOptimizationLevel { get; init; } = 3;
 
     /// <summary>none, ampere+ or sameComputeCapability.</summary>
