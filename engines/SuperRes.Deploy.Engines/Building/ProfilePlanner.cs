@@ -107,7 +107,7 @@ public static class ProfilePlanner
         {
             if (model.FixedBatch is { } fixedBatch && fixedBatch != request.Batch)
             {
-                _notes.Add(string.Create(CultureInfo.InvariantCulture, $"batch {fixedBatch}: the model's input declares it static (targets.batch {request.Batch} ignored)"));
+                _notes.Add(string.Create(CultureInfo.InvariantCulture, $"batch {fixedBatch}: the model declares it static or its graph pins it (targets.batch {request.Batch} ignored)"));
             }
 
             var demands = Demands();
@@ -142,8 +142,9 @@ public static class ProfilePlanner
                     }
 
                     var orientation = w > h ? TargetOrientation.Landscape : w < h ? TargetOrientation.Portrait : TargetOrientation.Square;
-                    var rh = model.Height.RoundUp(h) ?? throw Unservable(target, "height", h, model.Height);
-                    var rw = model.Width.RoundUp(w) ?? throw Unservable(target, "width", w, model.Width);
+                    // A fixed axis shorter than the image cannot hold it whole: such images are tiled (see Serve).
+                    var rh = model.Height.RoundUp(h) ?? h;
+                    var rw = model.Width.RoundUp(w) ?? w;
                     var notes = new List<string>();
                     if (rh != h)
                     {
@@ -163,16 +164,16 @@ public static class ProfilePlanner
             return result;
         }
 
-        private static DeployException Unservable(PlannerTarget target, string axis, long size, AxisSizeRule rule) =>
-            DeployException.BadInput($"target '{target.Name}' {axis} {size} cannot be served: the model's {axis} must be {rule.Describe()}");
-
         // ---- step 2: whole image or tiles ---------------------------------------------------------------------------
 
         private void Serve(Demand d)
         {
-            var reason = request.MaxTile is { } maxTile && (d.RoundedHeight > maxTile || d.RoundedWidth > maxTile)
-                ? string.Create(CultureInfo.InvariantCulture, $"its side {Math.Max(d.RoundedHeight, d.RoundedWidth)} exceeds max_tile {maxTile}")
-                : LimitBroken(d.RoundedHeight, d.RoundedWidth);
+            var fixedAxis = !model.Height.Accepts(d.RoundedHeight) ? ("height", model.Height) : !model.Width.Accepts(d.RoundedWidth) ? ("width", model.Width) : default;
+            var reason = fixedAxis.Item2 is { } rule
+                ? $"the model's {fixedAxis.Item1} must be {rule.Describe()}"
+                : request.MaxTile is { } maxTile && (d.RoundedHeight > maxTile || d.RoundedWidth > maxTile)
+                    ? string.Create(CultureInfo.InvariantCulture, $"its side {Math.Max(d.RoundedHeight, d.RoundedWidth)} exceeds max_tile {maxTile}")
+                    : LimitBroken(d.RoundedHeight, d.RoundedWidth);
             if (reason is null)
             {
                 return;

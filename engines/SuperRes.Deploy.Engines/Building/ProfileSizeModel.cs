@@ -106,7 +106,11 @@ public sealed class AnalysisProfileSizeModel : IProfileSizeModel
             throw DeployException.BadInput($"input '{input.Name}' has a dynamic channel count ({dims[1].Dim}); give explicit profiles");
         }
 
-        long? batch = dims[0].Dim.TryGetConstant(out var b) ? b : null;
+        long? batch = dims[0].Dim.TryGetConstant(out var b) ? b
+            : dims[0].Dim.AsSymbol is { } batchSymbol
+                && analysis.Constraints.Rules.FirstOrDefault(r => r.Symbol == batchSymbol.Name && r.Kind == SizeRuleKind.FixedSize) is { } pinned
+                ? pinned.Value
+                : null;
         var height = AxisRule(analysis, input.Name, dims[2].Dim, "height");
         var width = AxisRule(analysis, input.Name, dims[3].Dim, "width");
         var hSymbol = dims[2].Dim.AsSymbol?.Name;

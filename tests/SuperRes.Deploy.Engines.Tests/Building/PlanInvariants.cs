@@ -92,8 +92,9 @@ internal static class PlanInvariants
                 return $"image {w}x{h}: engine shape {a.EngineHeight}x{a.EngineWidth} not inside its profile {a.Profile}";
             }
 
-            var roundedH = model.Height.RoundUp(h)!.Value;
-            var roundedW = model.Width.RoundUp(w)!.Value;
+            // A fixed axis shorter than the image has no size to round up to: the image must be tiled.
+            var roundedH = model.Height.RoundUp(h) ?? h;
+            var roundedW = model.Width.RoundUp(w) ?? w;
             if (!a.Tiled)
             {
                 if (a.EngineHeight != roundedH || a.EngineWidth != roundedW)
@@ -118,7 +119,8 @@ internal static class PlanInvariants
                     return $"image {w}x{h} tiles {a.EngineHeight}x{a.EngineWidth} exceed the plan's tile {plan.TileHeight}x{plan.TileWidth}";
                 }
 
-                var needed = (request.MaxTile is { } mt && Math.Max(roundedH, roundedW) > mt)
+                var needed = !model.Height.Accepts(roundedH) || !model.Width.Accepts(roundedW)
+                    || (request.MaxTile is { } mt && Math.Max(roundedH, roundedW) > mt)
                     || a.Why.Contains("max_profiles", StringComparison.Ordinal)
                     || Breaks(request, model.CostAt(plan.Batch, roundedH, roundedW));
                 if (!needed)

@@ -26,11 +26,12 @@ public sealed class ProfilePlannerPropertyTests
             + $"budget={Request.ActivationMemoryBudget?.ToString(CultureInfo.InvariantCulture) ?? "-"} limit={Request.ElementLimit}";
     }
 
-    private static readonly Gen<AxisSizeRule> AxisRules = Gen.OneOf(
-        from min in Gen.Choose(1, 64) select new AxisSizeRule(minimum: min),
-        from m in Gen.Elements(2, 4, 8, 16, 32, 64) from k in Gen.Choose(1, 4) select new AxisSizeRule(m, 0, m * k),
-        from m in Gen.Elements(2, 3, 4, 8) from r in Gen.Choose(0, m - 1) from min in Gen.Choose(1, 40) select new AxisSizeRule(m, r, min),
-        from k in Gen.Elements(2, 8, 16, 64) from min in Gen.Choose(1, 10) select new AxisSizeRule(minimum: min, paddedMultiple: k));
+    private static readonly Gen<AxisSizeRule> AxisRules = Gen.Frequency(
+        (3, from min in Gen.Choose(1, 64) select new AxisSizeRule(minimum: min)),
+        (3, from m in Gen.Elements(2, 4, 8, 16, 32, 64) from k in Gen.Choose(1, 4) select new AxisSizeRule(m, 0, m * k)),
+        (2, from m in Gen.Elements(2, 3, 4, 8) from r in Gen.Choose(0, m - 1) from min in Gen.Choose(1, 40) select new AxisSizeRule(m, r, min)),
+        (2, from k in Gen.Elements(2, 8, 16, 64) from min in Gen.Choose(1, 10) select new AxisSizeRule(minimum: min, paddedMultiple: k)),
+        (1, from f in Gen.Choose(16, 512) select new AxisSizeRule(@fixed: f)));
 
     private static readonly Gen<PlannerTarget> Targets =
         from w in Gen.Frequency((3, Gen.Choose(16, 2048)), (1, Gen.Choose(2048, 8192)))
