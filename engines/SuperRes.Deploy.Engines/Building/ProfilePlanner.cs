@@ -213,10 +213,14 @@ public static class ProfilePlanner
                     $"max_tile {largest} is below the smallest size the model accepts ({smallest})"));
             }
 
+            // A model that pads an axis to a multiple of k inside wastes the padding on any other tile size.
+            static long Aligned(AxisSizeRule rule, long side) =>
+                (rule.PaddedMultiple is { } k && side >= k ? rule.RoundDown(side / k * k) : null) ?? rule.RoundDown(side) ?? 0;
+
             bool Fits(long side, out long h, out long w)
             {
-                h = model.Height.RoundDown(side) ?? 0;
-                w = model.Width.RoundDown(side) ?? 0;
+                h = Aligned(model.Height, side);
+                w = Aligned(model.Width, side);
                 return h > 0 && w > 0 && LimitBroken(h, w) is null;
             }
 
@@ -252,14 +256,14 @@ public static class ProfilePlanner
             }
             else
             {
-                var nextH = model.Height.RoundUp(th + 1) ?? th;
-                var nextW = model.Width.RoundUp(tw + 1) ?? tw;
+                var nextH = model.Height.RoundUp(th + (model.Height.PaddedMultiple ?? 1)) ?? th;
+                var nextW = model.Width.RoundUp(tw + (model.Width.PaddedMultiple ?? 1)) ?? tw;
                 bound = string.Create(CultureInfo.InvariantCulture, $"the next larger tile {Nchw(nextH, nextW)}: ") + (LimitBroken(nextH, nextW) ?? "max_tile");
             }
 
             _tile = (th, tw, bound);
             _notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"tile {Nchw(th, tw)}: the largest square tile the model accepts within the limits; bounded by {bound}"));
+                $"tile {Nchw(th, tw)}: the largest square tile the model accepts within the limits{(model.Height.PaddedMultiple is { } ph && ph > 1 ? $", a multiple of {ph} (the model pads to it)" : string.Empty)}; bounded by {bound}"));
             return _tile.Value;
         }
 
