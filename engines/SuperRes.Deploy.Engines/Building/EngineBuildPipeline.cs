@@ -115,6 +115,7 @@ public sealed class EngineBuildPipeline(EngineBuildSteps steps)
         // ---- 2. optimize -------------------------------------------------------------------------------------------
         var precision = PrecisionPlan.Resolve(settings.Fp16, settings.StronglyTyped, env.RuntimeVersion);
         var optimized = Optimize(config, model, modelPath, modelSha, analysis, precision, env, staging, log);
+        using var optimizedModel = optimized.Owned;
         cancellationToken.ThrowIfCancellationRequested();
 
         // ---- 3. plan profiles --------------------------------------------------------------------------------------
@@ -176,11 +177,12 @@ public sealed class EngineBuildPipeline(EngineBuildSteps steps)
                 $"TensorRT plugin library {missing.Name} is needed ({(settings.Plugins.Count > 0 ? "given" : $"{optimized.Analysis.FusedAttention.Count} FusedAttention node(s)")}) but not found (tried {string.Join("; ", missing.Tried)}); build it with CUDA and TensorRT headers (plugins/fused_attention/README.md) or pass --plugins");
         }
 
-        byte[] planBytes;
+        byte[]? planBytes = null;
         var cacheHit = false;
         JsonObject? timingCacheJson = null;
-        if (cache is not null && key is not null && cache.TryGet(key, env.RuntimeVersion!) is var lookup)
+        if (cache is not null && key is not null)
         {
+            var lookup = cache.TryGet(key, env.RuntimeVersion!);
             if (lookup.Hit)
             {
                 planBytes = lookup.Plan!;
@@ -190,10 +192,10 @@ public sealed class EngineBuildPipeline(EngineBuildSteps steps)
             else
             {
                 log.Info($"engine cache miss ({lookup.Reason}): building");
-                (planBytes, timingCacheJson) = Compile(optimized.ParsePath, precision, settings, profiles.Engine, plugins, log, cancellationToken);
             }
         }
-        else
+
+        if (planBytes is null)
         {
             (planBytes, timingCacheJson) = Compile(optimized.ParsePath, precision, settings, profiles.Engine, plugins, log, cancellationToken);
         }
@@ -299,7 +301,11 @@ public sealed class EngineBuildPipeline(EngineBuildSteps steps)
     // ---- steps ------------------------------------------------------------------------------------------------------
 
     private sealed record OptimizeOutcome(
-        string Status, string ParsePath, string? StagedPath, string Sha256, ModelAnalysis Analysis, IReadOnlyList<string> Passes, IReadOnlyList<string> Notes);
+        string Status, string ParsePath, string? StagedPath, string Sha256, ModelAnalysis Analysis, IReadOnlyList<string> Passes, IReadOnlyList<string> Notes)
+    {
+        /// <summary>The optimizer's model when it is a new one (disposed when the run ends; the analysis may read it).</summary>
+        public OnnxModel? Owned { get; init; }
+    }
 
     private OptimizeOutcome Optimize(DeployConfig config, OnnxModel model, string modelPath, string modelSha, ModelAnalysis analysis,
         PrecisionPlan precision, TensorRtEnvironment env, OutputStaging staging, IBuildLog log)
@@ -338,7 +344,10 @@ public sealed class EngineBuildPipeline(EngineBuildSteps steps)
         if (result.AppliedPasses.Count == 0)
         {
             log.Info("optimize: no pass changed the model");
-            return new OptimizeOutcome("unchanged", modelPath, null, modelSha, analysis, [], result.Notes);
+            return new OptimizeOutcome("unchanged", modelPath, null, modelSha, analysis, [], result.Notes)
+            {
+                Owned = ReferenceEquals(result.Model, model) ? null : result.Model,
+            };
         }
 
         var bytes = result.Model.ToBytesWithInlineData();
@@ -348,7 +357,10 @@ public sealed class EngineBuildPipeline(EngineBuildSteps steps)
         GraphValidator.EnsureValid(optimizedGraph, "the optimized model");
         var optimizedAnalysis = ModelAnalysis.Run(optimizedGraph);
         log.Info($"optimize: {string.Join(", ", result.AppliedPasses)}; {optimizedAnalysis.FusedAttention.Count} FusedAttention node(s)");
-        return new OptimizeOutcome("applied", staged, staged, Hashing.Sha256Hex(bytes), optimizedAnalysis, result.AppliedPasses, result.Notes);
+        return new OptimizeOutcome("applied", staged, staged, Hashing.Sha256Hex(bytes), optimizedAnalysis, result.AppliedPasses, result.Notes)
+        {
+            Owned = ReferenceEquals(result.Model, model) ? null : result.Model,
+        };
     }
 
     /// <summary>The profiles to build, planned or explicit, with the planner's plan when there is one.</summary>
