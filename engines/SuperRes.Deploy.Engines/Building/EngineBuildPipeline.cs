@@ -335,7 +335,24 @@ public sealed class EngineBuildPipeline(EngineBuildSteps steps)
             return new OptimizeOutcome("disabled", modelPath, null, modelSha, analysis, [], ["every pass is disabled by the config"]);
         }
 
-        var result = steps.Optimizer.Optimize(model, new ModelOptimizeRequest(settings, precision.ConvertModelToFp16), log);
+        // The passes may rewrite in place: they get a copy, so the inspected model and its analysis stay as they were.
+        var copy = OnnxModel.FromProto(model.Proto.Clone(), model.BaseDirectory);
+        OptimizedModel result;
+        try
+        {
+            result = steps.Optimizer.Optimize(copy, new ModelOptimizeRequest(settings, precision.ConvertModelToFp16), log);
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+
+        if (!ReferenceEquals(result.Model, copy))
+        {
+            copy.Dispose();
+        }
+
         if (precision.ConvertModelToFp16 && !result.ConvertedToFp16)
         {
             throw new InvalidOperationException("the optimizer did not convert the model to fp16 although asked to");
@@ -346,7 +363,7 @@ public sealed class EngineBuildPipeline(EngineBuildSteps steps)
             log.Info("optimize: no pass changed the model");
             return new OptimizeOutcome("unchanged", modelPath, null, modelSha, analysis, [], result.Notes)
             {
-                Owned = ReferenceEquals(result.Model, model) ? null : result.Model,
+                Owned = result.Model,
             };
         }
 
@@ -359,7 +376,7 @@ public sealed class EngineBuildPipeline(EngineBuildSteps steps)
         log.Info($"optimize: {string.Join(", ", result.AppliedPasses)}; {optimizedAnalysis.FusedAttention.Count} FusedAttention node(s)");
         return new OptimizeOutcome("applied", staged, staged, Hashing.Sha256Hex(bytes), optimizedAnalysis, result.AppliedPasses, result.Notes)
         {
-            Owned = ReferenceEquals(result.Model, model) ? null : result.Model,
+            Owned = result.Model,
         };
     }
 
