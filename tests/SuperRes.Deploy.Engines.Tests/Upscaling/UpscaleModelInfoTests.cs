@@ -35,6 +35,7 @@ public sealed class UpscaleModelInfoTests : IDisposable
         {
             Io = new IoSettings { Input = "input", Output = "output", ValueRange = (0, 255), Color = "BGR" },
         };
+        config = config with { Targets = config.Targets! with { MaxTile = 512 } };
 
         var configured = info.WithConfig(config);
 
