@@ -1,3 +1,4 @@
+using SuperRes.Deploy.Engines.Building;
 using SuperRes.Deploy.Interop.TensorRT;
 
 namespace SuperRes.Deploy.Engines.Runtime;
@@ -111,11 +112,6 @@ public sealed record RunnerSettings
 /// <summary>Makes the runner for a model source and backend, with the checks and messages the runtime verbs share.</summary>
 public static class RunnerFactory
 {
-    /// <summary>What to install for --backend trt; starts the message when TensorRT is missing.</summary>
-    public const string TensorRtRequirement =
-        "--backend trt needs TensorRT: install TensorRT 10.x or 11.x (libnvinfer, libnvonnxparser) and the CUDA runtime, "
-        + "and the srdeploy TensorRT shim libsrd_trt.so built with TensorRT's headers (cmake -DSRD_TENSORRT_INCLUDE_DIR=...)";
-
     /// <summary>Creates the runner.</summary>
     /// <exception cref="DeployException">
     /// Usage: a plan with --backend ort, an ONNX model with --backend trt. MissingComponent: TensorRT, the shim, ONNX
@@ -165,7 +161,8 @@ public static class RunnerFactory
         var probe = TrtInfo.Probe();
         if (probe.Problem is { } problem)
         {
-            throw DeployException.MissingComponent($"{TensorRtRequirement}. {OneLine(problem)}");
+            throw DeployException.MissingComponent(
+                $"--backend trt needs TensorRT, which is not usable here: {OneLine(problem)}. To run engine plans, {TensorRtEnvironment.InstallHint}");
         }
     }
 

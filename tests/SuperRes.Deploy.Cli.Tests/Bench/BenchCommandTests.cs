@@ -98,7 +98,8 @@ public sealed class BenchCommandTests
         var (code, _, stderr) = Run("bench", "--model", folder.File("model.engine"), "--shape", "input:1x3x8x8", "--quiet");
 
         Assert.Equal(4, code);
-        Assert.Contains("needs TensorRT: install TensorRT", stderr, StringComparison.Ordinal);
+        Assert.Contains("--backend trt needs TensorRT, which is not usable here", stderr, StringComparison.Ordinal);
+        Assert.Contains("install TensorRT 10.x or 11.x", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

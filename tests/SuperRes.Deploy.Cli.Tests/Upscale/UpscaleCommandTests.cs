@@ -139,7 +139,8 @@ public sealed class UpscaleCommandTests
         var (code, _, stderr) = Run("upscale", Set5("bird"), "-o", folder.File("out.png"), "--model", folder.File("model.plan"), "--backend", "trt", "--quiet");
 
         Assert.Equal(4, code);
-        Assert.Contains("needs TensorRT: install TensorRT", stderr, StringComparison.Ordinal);
+        Assert.Contains("--backend trt needs TensorRT, which is not usable here", stderr, StringComparison.Ordinal);
+        Assert.Contains("install TensorRT 10.x or 11.x", stderr, StringComparison.Ordinal);
         Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.False(File.Exists(folder.File("out.png")));
     }
