@@ -1,4 +1,6 @@
 using SuperRes.Deploy.Engines.Building;
+using SuperRes.Deploy.Engines.Graph;
+using SuperRes.Deploy.Engines.Onnx;
 using SuperRes.Deploy.Interop.TensorRT;
 
 namespace SuperRes.Deploy.Engines.Runtime;
@@ -150,9 +152,30 @@ public static class RunnerFactory
                 {
                     ModelPath = model.Path,
                     IntraOpThreads = settings.Threads,
-                    CustomOpLibraries = settings.CustomOpLibraries,
+                    CustomOpLibraries = settings.CustomOpLibraries.Count > 0 ? settings.CustomOpLibraries : DefaultCustomOps(model.Path),
                 });
         }
+    }
+
+    /// <summary>
+    /// The custom-op libraries an ONNX model needs when none are given: the project's fused-attention library (found as
+    /// <see cref="PluginLibraries.Locate"/> does) when the model imports the <c>com.superres.deploy</c> domain (an
+    /// optimized model), else none.
+    /// </summary>
+    /// <exception cref="DeployException">MissingComponent: the model needs the library and it cannot be found.</exception>
+    public static IReadOnlyList<string> DefaultCustomOps(string onnxPath)
+    {
+        using var model = OnnxModel.Load(onnxPath, new OnnxLoadOptions { VerifyExternalData = false });
+        if (!model.Proto.OpsetImport.Any(o => o.Domain == OpCatalog.SuperResDomain))
+        {
+            return [];
+        }
+
+        var library = PluginLibraries.Locate(PluginLibraries.FusedAttentionOnnxRuntime);
+        return library.Path is { } path
+            ? [path]
+            : throw DeployException.MissingComponent(
+                $"model '{Path.GetFileName(onnxPath)}' uses custom operators of domain {OpCatalog.SuperResDomain}, but their ONNX Runtime library {PluginLibraries.FusedAttentionOnnxRuntime} was not found (tried: {string.Join("; ", library.Tried)}); build it (scripts/setup) or pass --custom-ops LIB");
     }
 
     /// <summary>Fails with a missing-component error naming what to install unless the TensorRT shim and TensorRT load.</summary>
