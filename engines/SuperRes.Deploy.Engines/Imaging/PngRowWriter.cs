@@ -33,11 +33,6 @@ public sealed class PngRowWriter : IScanlineWriter
         options.Validate();
         Image.ValidateShape(width, 1, channels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        if ((long)width * height > Png.MaxPixels)
-        {
-            throw new ArgumentOutOfRangeException(nameof(width), $"{width}×{height} exceeds {Png.MaxPixels} pixels");
-        }
-
         _destination = destination;
         Width = width;
         Height = height;

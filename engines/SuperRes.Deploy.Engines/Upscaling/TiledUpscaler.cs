@@ -131,10 +131,24 @@ public sealed class TiledUpscaler
         ArgumentNullException.ThrowIfNull(sink);
         var clock = Stopwatch.StartNew();
         var plan = Plan(source.Width, source.Height, cancellationToken);
+        CheckSize(source, plan);
         var run = new ImageRun(this, source, sink, plan, progress, clock, cancellationToken);
         run.Execute();
         return new UpscaleResult(plan, source.Width * plan.Scale, source.Height * plan.Scale, clock.Elapsed, run.InferenceTime,
             source.IsStreaming, run.PeakSourceRows, run.PendingFloatRows);
+    }
+
+    /// <summary>Refuses images whose output or band buffers cannot be held in .NET arrays (absurdly wide or large outputs).</summary>
+    private static void CheckSize(IImageRowReader source, TilePlan plan)
+    {
+        var outWidth = (long)source.Width * plan.Scale;
+        var outHeight = (long)source.Height * plan.Scale;
+        var overlapRows = (long)plan.Scale * plan.Rows.TileLength;
+        if (outWidth > int.MaxValue || outHeight > int.MaxValue || 4 * overlapRows * outWidth > Array.MaxLength)
+        {
+            throw DeployException.BadInput(string.Create(CultureInfo.InvariantCulture,
+                $"{source.SourceName}: a {source.Width}×{source.Height} image at scale {plan.Scale} gives a {outWidth}×{outHeight} output, too large to write"));
+        }
     }
 
     /// <summary>Mirrors <paramref name="position"/> into [0, <paramref name="length"/>) without repeating the edge (numpy "reflect"), periodically for any distance.</summary>
