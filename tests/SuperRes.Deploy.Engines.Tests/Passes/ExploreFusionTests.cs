@@ -1,8 +1,7 @@
-using SuperRes.Deploy.Engines.Analysis;
-using SuperRes.Deploy.Engines.Graph;
 using SuperRes.Deploy.Engines.Onnx;
-using SuperRes.Deploy.Engines.Passes.Attention;
+using SuperRes.Deploy.Engines.Passes;
 using SuperRes.Deploy.Tests;
+using Google.Protobuf;
 using Xunit.Abstractions;
 
 namespace SuperRes.Deploy.Engines.Tests.Passes;
@@ -15,24 +14,21 @@ public sealed class ExploreFusionTests(ITestOutputHelper output)
     [InlineData("swin_style.onnx")]
     [InlineData("shvit_style.onnx")]
     [InlineData("attention_extra_consumer.onnx")]
+    [InlineData("plksr_style.onnx")]
     public void Explore(string name)
     {
-        var path = RepoPaths.FixtureModel(name);
+        var path = name.StartsWith("models/") ? Path.Combine(RepoPaths.Root, name) : RepoPaths.FixtureModel(name);
         var original = File.ReadAllBytes(path);
         using var model = OnnxModel.Load(path);
-        var graph = OnnxGraph.FromModel(model);
-        var before = OpStatistics.Compute(graph);
-        var results = AttentionFusion.Run(graph);
-        foreach (var r in results)
+        var result = OptimizePipeline.Run(model, new OptimizeOptions { FuseAttention = true, FoldConstants = true });
+        foreach (var p in result.Report.Passes)
         {
-            output.WriteLine($"{r.Softmax}: fused={r.Fused} node={r.FusedNode} in={r.InputLayout} out={r.OutputLayout} rank={r.Rank} nqk={r.NormalizeQk} scale={r.Scale} bias={r.Bias} replaced={r.NodesReplaced}");
-            foreach (var x in r.Reasons) output.WriteLine("   reason: " + x);
-            foreach (var x in r.Notes) output.WriteLine("   note: " + x);
+            output.WriteLine($"pass {p.Name}: +{p.NodesAdded} -{p.NodesRemoved} {p.Milliseconds:F0} ms  removed: {string.Join(",", p.RemovedByOp.Select(kv => kv.Key + "=" + kv.Value))}");
+            foreach (var d in p.Details.Take(30)) output.WriteLine("   " + d);
         }
 
-        var after = OpStatistics.Compute(graph);
-        output.WriteLine($"reshape+transpose {before.ReshapeTransposeCount} -> {after.ReshapeTransposeCount}; nodes {before.NodeCount} -> {after.NodeCount}");
-        var fused = PassTestSupport.Bytes(graph);
+        output.WriteLine($"reshape+transpose {result.Report.Before.ReshapeTransposeCount} -> {result.Report.After!.ReshapeTransposeCount}; nodes {result.Report.Before.Nodes} -> {result.Report.After.Nodes}");
+        var fused = model.Proto.ToByteArray();
         foreach (var shape in new long[][] { [1, 3, 32, 32], [1, 3, 40, 56], [2, 3, 24, 24] })
         {
             var c = PassTestSupport.Compare(original, fused, shape, 1e-4);
