@@ -55,6 +55,34 @@ internal static class PassTestSupport
             new ComparisonOptions { Tolerance = new Tolerance { Absolute = atol, Relative = 1e-5 }, ComputeSsim = false });
     }
 
+    /// <summary>Runs both models on <paramref name="data"/> and compares the first output.</summary>
+    public static TensorComparison Compare(byte[] reference, byte[] candidate, float[] data, long[] shape, double atol, bool customOps = true)
+    {
+        var expected = Run(reference, "input", data, shape, customOps: false, "reference").Values.First();
+        var actual = Run(candidate, "input", data, shape, customOps, "candidate").Values.First();
+        Assert.Equal(expected.Shape, actual.Shape);
+        return TensorComparer.Compare(ToFloats(actual), ToFloats(expected), [.. expected.Shape.Select(d => (int)d)],
+            new ComparisonOptions { Tolerance = new Tolerance { Absolute = atol, Relative = 1e-5 }, ComputeSsim = false });
+    }
+
+    /// <summary>
+    /// A batch of crops of Set5 LR images as an NCHW tensor (real pixels in [0, 1]): batch item i is image
+    /// <c>names[i % 5]</c> cropped at (4, 4).
+    /// </summary>
+    public static float[] ImageCrops(long[] shape)
+    {
+        string[] names = ["baby", "bird", "butterfly", "head", "woman"];
+        var (batch, height, width) = ((int)shape[0], (int)shape[2], (int)shape[3]);
+        var data = new List<float>();
+        for (var i = 0; i < batch; i++)
+        {
+            var image = SuperRes.Deploy.Engines.Imaging.ImageFile.Read(Path.Combine(SuperRes.Deploy.Tests.RepoPaths.Root, "tests", "fixtures", "datasets", "Set5", "LRbicx4", names[i % names.Length] + ".png"));
+            data.AddRange(image.Crop(4, 4, width, height).ToNchw());
+        }
+
+        return [.. data];
+    }
+
     public static float[] ToFloats(Tensor t) => t.ElementType switch
     {
         TensorElementType.Float32 => t.AsSpan<float>().ToArray(),
