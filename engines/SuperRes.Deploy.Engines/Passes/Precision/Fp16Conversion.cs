@@ -308,6 +308,7 @@ public static class Fp16Conversion
         // The scores path of attention left unfused: from the scores MatMul through scale and bias to the Softmax.
         foreach (var softmax in graph.Nodes.Where(n => n.Is("Softmax")))
         {
+            var chain = new List<GraphNode>();
             var v = softmax.Input(0);
             for (var step = 0; step < 12 && v?.Producer is { } p && p.Graph == graph; step++)
             {
@@ -316,9 +317,14 @@ public static class Fp16Conversion
                     break;
                 }
 
-                reasons.TryAdd(p, $"attention scores path feeding Softmax '{softmax.DisplayName}'");
+                chain.Add(p);
                 if (p.Is("MatMul"))
                 {
+                    foreach (var n in chain)
+                    {
+                        reasons.TryAdd(n, $"attention scores path feeding Softmax '{softmax.DisplayName}'");
+                    }
+
                     break;
                 }
 
