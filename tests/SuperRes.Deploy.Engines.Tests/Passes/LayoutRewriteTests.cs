@@ -104,6 +104,29 @@ public sealed class LayoutRewriteTests
         Assert.True(comparison.Check.Passed, comparison.Check.Summary);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_linear_layer_read_only_through_slices_becomes_one_layer_per_slice(bool weightOnTheLeft)
+    {
+        // q, k, v = chunks of one projection: W [9, 4] · x [B, 4, 5] + b, sliced into rows 0-3, 3-6, 6-9 (or x · W, columns).
+        var builder = new TestModelBuilder().Input("input", "B", 4, 5)
+            .Floats("w", weightOnTheLeft ? [9, 4] : [5, 9], [.. Enumerable.Range(0, 36 + (weightOnTheLeft ? 0 : 9)).Select(i => (float)Math.Sin(i))])
+            .Node("MatMul", weightOnTheLeft ? ["w", "input"] : ["input", "w"], ["m"])
+            .Floats("b", weightOnTheLeft ? [9, 1] : [9], [.. Enumerable.Range(0, 9).Select(i => i * 0.1f)]).Node("Add", ["m", "b"], ["y"])
+            .Int64s("s0", [1], 0).Int64s("s3", [1], 3).Int64s("s6", [1], 6).Int64s("end", [1], 9).Int64s("axis", [1], weightOnTheLeft ? 1 : -1)
+            .Node("Slice", ["y", "s0", "s3", "axis"], ["q"]).Node("Slice", ["y", "s3", "s6", "axis"], ["k"]).Node("Slice", ["y", "s6", "end", "axis"], ["v"])
+            .Node("Mul", ["q", "k"], ["qk"]).Node("Add", ["qk", "v"], ["output"]).Output("output");
+
+        var (notes, original, result) = Rewrite(builder);
+
+        Assert.Contains("became 3 MatMuls", Assert.Single(notes));
+        Assert.Equal(3, Count(result, "MatMul"));
+        Assert.Equal(0, Count(result, "Slice"));
+        var comparison = PassTestSupport.Compare(original, result.ToByteArray(), [2, 4, 5], atol: 1e-6, customOps: false);
+        Assert.True(comparison.Check.Passed, comparison.Check.Summary);
+    }
+
     [Fact]
     public void A_transpose_whose_input_is_read_elsewhere_is_left_alone()
     {

@@ -18,6 +18,9 @@ namespace SuperRes.Deploy.Engines.Passes.Layout;
 /// <item><b>Transpose of a linear layer on transposed input</b>: <c>Transpose(MatMul(Transpose(x), W) + b)</c> with the
 /// last two axes swapped both times is <c>MatMul(Wᵀ, x) + bᵀ</c> (W a constant matrix, b a constant vector): DITN's qkv
 /// projection on channel-first patches.</item>
+/// <item><b>Sliced linear layer</b>: a constant-weight MatMul (+ bias) read only through Slices of its output rows (or
+/// columns) becomes one MatMul per slice, so q, k and v are computed apart instead of computed together and copied
+/// apart (see <see cref="LinearThenSlices"/>).</item>
 /// </list>
 /// Every rule checks shapes symbolically (valid at every input size) and that the nodes it removes have no other readers.
 /// </summary>
@@ -30,11 +33,12 @@ public static class LayoutRewrites
         var notes = new List<string>();
         for (var round = 0; round < 16; round++)
         {
+            var before = notes.Count;
             var shapes = ShapeInference.Run(graph, shapeOptions);
-            var changed = false;
+            var alive = graph.Nodes.ToHashSet();
             foreach (var node in shapes.Order.ToList())
             {
-                if (node.Graph != graph || !graph.Nodes.Contains(node))
+                if (node.Graph != graph || !alive.Contains(node))
                 {
                     continue;
                 }
@@ -52,20 +56,28 @@ public static class LayoutRewrites
                 if (note is not null)
                 {
                     notes.Add(note);
-                    changed = true;
-                    break;
+                    alive = graph.Nodes.ToHashSet();
                 }
             }
 
-            if (!changed)
+            if (notes.Count == before && SlicesThenTranspose(graph, shapes) is { } slices)
             {
-                var slices = SlicesThenTranspose(graph, shapes);
-                if (slices is null)
-                {
-                    break;
-                }
-
                 notes.Add(slices);
+            }
+
+            if (notes.Count == before)
+            {
+                break;
+            }
+        }
+
+        // Last, once the transposes are gone: a linear layer whose output is only sliced becomes one layer per slice.
+        var sliced = ShapeInference.Run(graph, shapeOptions);
+        foreach (var node in sliced.Order.Where(n => n.Is("MatMul")).ToList())
+        {
+            if (graph.Nodes.Contains(node) && LinearThenSlices(graph, node, sliced) is { } note)
+            {
+                notes.Add(note);
             }
         }
 
@@ -251,6 +263,117 @@ public static class LayoutRewrites
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// <c>MatMul(W, x) [+ b]</c> (W a constant [n, k] matrix, b a constant [n, 1] column) read only by Slices of the rows
+    /// (axis −2, constant bounds, step 1): each slice becomes <c>MatMul(W[s:e], x) [+ b[s:e]]</c>, so the product is
+    /// never materialised and then copied apart. The same with W on the right (<c>MatMul(x, W) [+ b]</c>, b of [n]) and
+    /// slices of the columns (last axis). Every output element is the same dot product as before.
+    /// </summary>
+    private static string? LinearThenSlices(OnnxGraph graph, GraphNode matmul, ShapeInferenceResult shapes)
+    {
+        var left = matmul.Input(0)?.Initializer is { Dims.Count: 2, DataType: (int)TensorProto.Types.DataType.Float } && !matmul.Input(0)!.IsGraphInput;
+        var right = matmul.Input(1)?.Initializer is { Dims.Count: 2, DataType: (int)TensorProto.Types.DataType.Float } && !matmul.Input(1)!.IsGraphInput;
+        if (left == right)
+        {
+            return null;
+        }
+
+        var weight = matmul.Input(left ? 0 : 1)!;
+        var x = matmul.Input(left ? 1 : 0)!;
+        var w = weight.Initializer!;
+        var (rows, cols) = (w.Dims[0], w.Dims[1]);
+        var n = left ? rows : cols;
+        var product = matmul.Output(0)!;
+        if (shapes[product].Shape is not { Rank: >= 2 } ps || product.IsGraphOutput)
+        {
+            return null;
+        }
+
+        GraphNode? add = null;
+        float[]? bias = null;
+        var y = product;
+        if (SoleReader(product) is { } a && a.Is("Add"))
+        {
+            var b = a.Input(0) == product ? a.Input(1) : a.Input(0);
+            var expected = left ? new long[] { n, 1 } : [n];
+            if (b?.GetConstantData() is not { } bd || !bd.Shape.SequenceEqual(expected) || !bd.TryGetDoubles(out var values, n))
+            {
+                return null;
+            }
+
+            add = a;
+            bias = [.. values.Select(v => (float)v)];
+            y = a.Output(0)!;
+            if (y.IsGraphOutput)
+            {
+                return null;
+            }
+        }
+
+        var axis = left ? ps.Rank - 2 : ps.Rank - 1;
+        var slices = new List<(GraphNode Slice, long Start, long End)>();
+        foreach (var reader in Readers(y))
+        {
+            if (!reader.Is("Slice") || reader.Input(0) != y || reader.Input(4) is { } steps && ConstantInts(shapes, steps) is not [1]
+                || ConstantInts(shapes, reader.Input(3)) is not [var ax] || (ax < 0 ? ax + ps.Rank : ax) != axis
+                || ConstantInts(shapes, reader.Input(1)) is not [var start] || ConstantInts(shapes, reader.Input(2)) is not [var end])
+            {
+                return null;
+            }
+
+            start = Math.Clamp(start < 0 ? start + n : start, 0, n);
+            end = Math.Clamp(end < 0 ? end + n : end, 0, n);
+            if (end <= start)
+            {
+                return null;
+            }
+
+            slices.Add((reader, start, end));
+        }
+
+        if (slices.Count < 2 || y.Uses.Count != slices.Count)
+        {
+            return null;
+        }
+
+        var data = weight.GetConstantData()!.ReadBytes();
+        using var edit = graph.Edit();
+        foreach (var (slice, start, end) in slices)
+        {
+            var count = end - start;
+            var part = new float[left ? count * cols : rows * count];
+            for (long i = 0; i < (left ? count : rows); i++)
+            {
+                for (long j = 0; j < (left ? cols : count); j++)
+                {
+                    var (si, sj) = left ? (start + i, j) : (i, start + j);
+                    part[(i * (left ? cols : count)) + j] = BinaryPrimitives.ReadSingleLittleEndian(data.AsSpan((int)(((si * cols) + sj) * 4)));
+                }
+            }
+
+            var partWeight = AddFloats(edit, $"{weight.Name}_rows_{start}_{end}", left ? [count, cols] : [rows, count], part);
+            var result = AddNode(edit, "MatMul", $"{matmul.DisplayName}_{start}_{end}", left ? [partWeight, x] : [x, partWeight]);
+            if (bias is not null)
+            {
+                var partBias = AddFloats(edit, $"{add!.DisplayName}_bias_{start}_{end}", left ? [count, 1] : [count], bias[(int)start..(int)end]);
+                result = AddNode(edit, "Add", $"{add.DisplayName}_{start}_{end}", [result, partBias]);
+            }
+
+            edit.ReplaceAllUses(slice.Output(0)!, result);
+            edit.RemoveNode(slice);
+        }
+
+        if (add is not null)
+        {
+            edit.RemoveNode(add);
+        }
+
+        edit.RemoveNode(matmul);
+        edit.RemoveDeadNodes();
+        edit.Commit();
+        return $"MatMul '{matmul.DisplayName}' read only through {slices.Count} Slices became {slices.Count} MatMuls by the matching {(left ? "rows" : "columns")} of '{weight.Name}'";
     }
 
     private static string? TransposeOfTranspose(OnnxGraph graph, GraphNode outer)
