@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 using SuperRes.Deploy.Engines.Graph;
+using SuperRes.Deploy.Engines.Graph.Shapes;
 using SuperRes.Deploy.Engines.Passes.Attention;
 using SuperRes.Deploy.Tests;
 using static SuperRes.Deploy.Tests.TestModelBuilder;
@@ -83,6 +84,25 @@ public sealed class AttentionFusionTests
         Assert.Equal(0.5f, node.Attribute.Single(a => a.Name == "scale").F);
         Assert.Equal(3, node.Input.Count);
         AssertSameOutputs(original, fused, 2, Tokens, Features);
+    }
+
+    [Fact]
+    public void An_attention_output_that_is_the_graph_output_keeps_its_name_and_shape_inference_continues_through_the_op()
+    {
+        var proto = Model().Build();
+        proto.Graph.Node.Remove(proto.Graph.Node.Single(n => n.OpType == "Relu"));
+        proto.Graph.Output[0].Name = "o";
+        var original = proto.ToByteArray();
+        var graph = OnnxGraph.FromModelProto(proto);
+
+        Assert.True(Assert.Single(AttentionFusion.Run(graph)).Fused);
+
+        Assert.Equal("o", graph.Outputs.Single().Name);
+        Assert.Equal("FusedAttention", graph.Outputs.Single().Producer!.OpType);
+        var shapes = ShapeInference.Run(graph);
+        Assert.Equal("[B, 6, 4]", shapes[graph.Outputs.Single()].Shape!.ToString());
+        Assert.Equal(ElementTypes.Float32Type, shapes[graph.Outputs.Single()].ElementType);
+        AssertSameOutputs(original, PassTestSupport.Bytes(graph), 2, Tokens, Features);
     }
 
     [Fact]
