@@ -487,6 +487,8 @@ public static class AttentionFusion
                         }
 
                         break;
+                    case "Reshape" when SameShape(inShape, outShape):
+                        break;
                     case "Reshape" when space == 0 && split is null && inShape is not null && outShape is not null
                                                 && outShape.Rank == inShape.Rank + 1 && SplitsLeadingAxis(inShape, outShape):
                         split = new SplitInfo(node, node, node.Input(1)!, ConstantInts(_shapes, node.Input(1)), outShape);
