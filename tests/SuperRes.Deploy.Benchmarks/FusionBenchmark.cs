@@ -33,7 +33,7 @@ internal static class FusionBenchmark
             var (fused, report) = Optimize(path, new OptimizeOptions { FoldConstants = true, FuseAttention = true });
             var passTimes = Harness.MedianMilliseconds(runs, () => Optimize(path, new OptimizeOptions { FoldConstants = true, FuseAttention = true }));
             Console.WriteLine();
-            Console.WriteLine($"## {name}: {report.Attention.Count(a => a.Fused)}/{report.Attention.Count} attention blocks fused; nodes {report.Before.Nodes} -> {report.After!.Nodes}; " +
+            Console.WriteLine($"Model {name}: {report.Attention.Count(a => a.Fused)}/{report.Attention.Count} attention blocks fused; nodes {report.Before.Nodes} -> {report.After!.Nodes}; " +
                 $"Reshape+Transpose {report.Before.ReshapeTransposeCount} -> {report.After.ReshapeTransposeCount}; load + optimize {passTimes[0]:F0} ms (median)");
             Console.WriteLine();
             Console.WriteLine("| Input | Original (ms) | Cleaned (ms) | Fused (ms) | Original / fused | Cleaned / fused | max abs diff fused vs original |");

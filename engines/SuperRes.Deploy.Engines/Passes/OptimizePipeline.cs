@@ -113,9 +113,15 @@ public static class OptimizePipeline
                 var result = Fp16Conversion.Run(graph, Shapes(), options);
                 report.Precision = new PrecisionSummary(options.KeepIoTypes, options.Fp16Attention, result);
                 p.Details.Add($"{result.Fp16Nodes} nodes in fp16, {result.Fp32Nodes.Count} kept in fp32, {result.CastsAdded} Casts, {result.ConvertedConstants} constants converted");
-                foreach (var c in result.ChangedConstants)
+                foreach (var c in result.ChangedConstants.Where(c => c.Clamped > 0))
                 {
-                    report.Warnings.Add($"constant '{c.Name}' changed in fp16: {c.Clamped} values clamped to ±65504, {c.Flushed} tiny values rounded to 0 (largest |x| {c.LargestMagnitude:G4})");
+                    report.Warnings.Add($"constant '{c.Name}': {c.Clamped} values beyond the fp16 range clamped to ±65504 (largest |x| {c.LargestMagnitude:G4})");
+                }
+
+                var flushed = result.ChangedConstants.Where(c => c.Flushed > 0).ToList();
+                if (flushed.Count > 0)
+                {
+                    report.Warnings.Add($"{flushed.Sum(c => c.Flushed)} non-zero values in {flushed.Count} constants round to 0 in fp16 (|x| < 2^-25, half the smallest subnormal; counts per constant in the report)");
                 }
             });
         }

@@ -155,7 +155,8 @@ public sealed class OptimizeCommand : VerbCommand<OptimizeOptions>
 
         if (report.Precision is { } p)
         {
-            stdout.WriteLine(string.Create(c, $"fp16: {p.Result.Fp16Nodes} nodes fp16, {p.Result.Fp32Nodes.Count} kept fp32, {p.Result.CastsAdded} Casts, FusedAttention {(p.Attention == AttentionPrecision.Fp32 ? "fp32" : "fp16")}, I/O {(p.KeepIoTypes ? "float32" : "float16")}"));
+            var attention = after.FusedAttentionNodes == 0 ? string.Empty : $", FusedAttention {(p.Attention == AttentionPrecision.Fp32 ? "fp32" : "fp16")}";
+            stdout.WriteLine(string.Create(c, $"fp16: {p.Result.Fp16Nodes} nodes fp16, {p.Result.Fp32Nodes.Count} kept fp32, {p.Result.CastsAdded} Casts{attention}, I/O {(p.KeepIoTypes ? "float32" : "float16")}"));
             foreach (var group in p.Result.Fp32Nodes.GroupBy(n => n.Reason))
             {
                 stdout.WriteLine(string.Create(c, $"  fp32 x{group.Count()}: {group.Key}"));
