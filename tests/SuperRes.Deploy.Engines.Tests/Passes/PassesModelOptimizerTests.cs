@@ -69,4 +69,26 @@ public sealed class PassesAtTheBuildSeamTests : IDisposable
         Assert.Contains("attention-fusion", explain);
         Assert.Contains("attention: 4 of 4 candidates fused", explain);
     }
+
+    [Fact]
+    public void Without_the_passes_at_the_seam_fp16_on_TensorRT_10_16_is_a_missing_component_before_building()
+    {
+        var pipeline = new EngineBuildPipeline(EngineBuildSteps.Default with { Optimizer = null });
+        var config = new DeployConfig
+        {
+            Name = "plain_sr",
+            ModelPath = RepoPaths.FixtureModel("plain_sr.onnx"),
+            Targets = new TargetSettings { Sizes = [(96, 64)], MaxProfiles = 1 },
+            Build = new BuildSettings { Precision = "fp16" },
+        };
+
+        var error = Assert.Throws<DeployException>(() => pipeline.Run(new BuildEngineRequest
+        {
+            Config = config, OutputDirectory = Path.Combine(_temp, "out"), CacheDirectory = Path.Combine(_temp, "cache"),
+        }, new CollectingBuildLog()));
+
+        Assert.Equal(FailureKind.MissingComponent, error.Kind);
+        Assert.Contains("needs the model converted to fp16", error.Message);
+        Assert.Empty(TrtDoubleControl.Calls("srd_builder_build"));
+    }
 }
