@@ -104,14 +104,36 @@ public sealed class TrtRunner : IInferenceRunner
     }
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, CancellationToken cancellationToken = default)
+    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, CancellationToken cancellationToken = default) =>
+        Run(inputs, null, cancellationToken);
+
+    /// <summary>
+    /// Runs with optimization profile <paramref name="profileIndex"/> (which must contain the input shapes), or with the
+    /// profile <see cref="OptimizationProfile.Select"/> picks when it is null.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> Run(IReadOnlyDictionary<string, Tensor> inputs, int? profileIndex, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         cancellationToken.ThrowIfCancellationRequested();
         RuntimeChecks.CheckInputs(Inputs, inputs, $"engine '{PlanName}'");
         var shapes = Inputs.ToDictionary(i => i.Name, i => inputs[i.Name].Shape, StringComparer.Ordinal);
         var profile = 0;
-        if (Profiles.Count > 0)
+        if (profileIndex is { } forced)
+        {
+            if (forced < 0 || forced >= Math.Max(1, Profiles.Count))
+            {
+                throw DeployException.BadInput($"engine '{PlanName}' has no optimization profile {forced} ({Profiles.Count} profiles)");
+            }
+
+            if (Profiles.Count > 0 && !Profiles[forced].Contains(shapes))
+            {
+                throw DeployException.BadInput(
+                    $"input shape {FormatShapes(shapes)} lies outside optimization profile {forced} of engine '{PlanName}' ({Profiles[forced]})");
+            }
+
+            profile = forced;
+        }
+        else if (Profiles.Count > 0)
         {
             profile = OptimizationProfile.Select(Profiles, shapes);
             if (profile < 0)

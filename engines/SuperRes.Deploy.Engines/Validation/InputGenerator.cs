@@ -24,7 +24,7 @@ public sealed record InputDescription(string Name, IReadOnlyList<long> Shape, st
 /// <para><b>Images</b>: the image input must be [N, C, H, W] with C = 1 or 3. Batch element b of case k takes image
 /// (k × N + b) mod count from the file list (a folder's supported images sorted by ordinal file name). Each image is
 /// scaled by s = max(H / h, W / w) with MATLAB-style bicubic <c>imresize</c> (antialiased when shrinking; skipped when
-/// s = 1) to ⌈h·s⌉ × ⌈w·s⌉ (at least H × W), clamped to [0, 1], centre-cropped to H × W (offset ⌊excess / 2⌋),
+/// s = 1) to round(h·s) × round(w·s) (at least H × W), clamped to [0, 1], centre-cropped to H × W (offset ⌊excess / 2⌋),
 /// converted to RGB (grey repeated) or to BT.601 luma for C = 1 (alpha dropped), and mapped linearly from [0, 1] to the
 /// value range. Other inputs of the model get random values as above.</para>
 /// </remarks>
@@ -164,8 +164,9 @@ public sealed class InputGenerator
         var fitted = image;
         if (scale != 1)
         {
-            var h = Math.Max(height, (int)Math.Ceiling(image.Height * scale));
-            var w = Math.Max(width, (int)Math.Ceiling(image.Width * scale));
+            // Rounded, not ceiled: the side that sets the scale must land exactly on its target despite rounding error.
+            var h = Math.Max(height, (int)Math.Round(image.Height * scale));
+            var w = Math.Max(width, (int)Math.Round(image.Width * scale));
             fitted = Resize.Imresize(image, h, w);
             foreach (var plane in Enumerable.Range(0, fitted.Channels))
             {

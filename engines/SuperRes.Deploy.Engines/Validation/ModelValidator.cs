@@ -223,7 +223,9 @@ public static class ModelValidator
             var referenceOutputs = reference.Run(inputs, cancellationToken);
             var referenceMs = clock.Elapsed.TotalMilliseconds;
             clock.Restart();
-            var candidateOutputs = candidate.Run(candidateInputs, cancellationToken);
+            var candidateOutputs = candidate is TrtRunner engine && shapeCase.Profile is { } profile
+                ? engine.Run(candidateInputs, profile, cancellationToken)
+                : candidate.Run(candidateInputs, cancellationToken);
             var candidateMs = clock.Elapsed.TotalMilliseconds;
 
             double compareMs = 0, previewMs = 0;

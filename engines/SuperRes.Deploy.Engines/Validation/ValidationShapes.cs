@@ -8,6 +8,12 @@ namespace SuperRes.Deploy.Engines.Validation;
 /// <param name="Shapes">Input name → shape, one entry per model input.</param>
 public sealed record ValidationShapeCase(string Origin, IReadOnlyDictionary<string, IReadOnlyList<long>> Shapes)
 {
+    /// <summary>
+    /// For a shape taken from an engine's optimization profile: that profile, which the candidate engine then runs
+    /// with (so each profile is exercised, not only the first that contains the shape). Null otherwise.
+    /// </summary>
+    public int? Profile { get; init; }
+
     /// <summary>E.g. <c>input:1x3x64x64</c> (several inputs comma-separated).</summary>
     public string Label => Format(Shapes);
 
@@ -134,9 +140,9 @@ public static class ValidationShapePlanner
         {
             foreach (var profile in engineProfiles)
             {
-                cases.Add(FromProfile(inputs, profile.Inputs, r => r.Min, $"engine profile {profile.Index} min"));
-                cases.Add(FromProfile(inputs, profile.Inputs, r => r.Opt, $"engine profile {profile.Index} opt"));
-                cases.Add(FromProfile(inputs, profile.Inputs, r => r.Max, $"engine profile {profile.Index} max"));
+                cases.Add(FromProfile(inputs, profile.Inputs, r => r.Min, $"engine profile {profile.Index} min") with { Profile = profile.Index });
+                cases.Add(FromProfile(inputs, profile.Inputs, r => r.Opt, $"engine profile {profile.Index} opt") with { Profile = profile.Index });
+                cases.Add(FromProfile(inputs, profile.Inputs, r => r.Max, $"engine profile {profile.Index} max") with { Profile = profile.Index });
             }
         }
         else if (config?.Profiles is { Count: > 0 } profiles)
@@ -153,10 +159,11 @@ public static class ValidationShapePlanner
             cases.AddRange(advisor.DefaultCases(inputs));
         }
 
+        // The same shapes in two profiles are two cases: each profile is run.
         var distinct = new List<ValidationShapeCase>();
         foreach (var c in cases)
         {
-            var existing = distinct.FindIndex(d => d.SameShapes(c));
+            var existing = distinct.FindIndex(d => d.SameShapes(c) && d.Profile == c.Profile);
             if (existing < 0)
             {
                 Check(inputs, c, advisor);
