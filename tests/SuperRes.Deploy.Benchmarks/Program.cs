@@ -3,6 +3,7 @@ using System.Globalization;
 using SuperRes.Deploy.Benchmarks;
 
 // Usage: dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- compare [--size 4096] [--runs 7]
+//        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- graph [--runs 15]
 // Each benchmark prints the median of its runs for every variant, side by side, and the ratios between them.
 var arguments = args.ToList();
 var name = arguments.Count > 0 ? arguments[0] : "compare";
@@ -18,8 +19,11 @@ switch (name)
     case "compare":
         ComparisonBenchmark.Run(Option("--size", 4096), Option("--runs", 7));
         return 0;
+    case "graph":
+        GraphAnalysisBenchmark.Run(Option("--runs", 15));
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{name}'; available: compare");
+        Console.Error.WriteLine($"unknown benchmark '{name}'; available: compare, graph");
         return 2;
 }
 
