@@ -66,8 +66,12 @@ public sealed class DeclaredShapeAdvisor : IModelSizeAdvisor
 {
     private static readonly (string Name, long Height, long Width)[] Sizes = [("small", 32, 32), ("medium", 64, 64), ("non-square", 48, 80)];
 
+    /// <summary>An advisor with <paramref name="description"/> (default: "declared input shapes only").</summary>
+    public DeclaredShapeAdvisor(string? description = null) =>
+        Description = description ?? "declared input shapes only (no size-constraint analysis)";
+
     /// <inheritdoc />
-    public string Description => "declared input shapes only (no size-constraint analysis)";
+    public string Description { get; }
 
     /// <inheritdoc />
     public IReadOnlyList<ValidationShapeCase> DefaultCases(IReadOnlyList<TensorInfo> inputs)

@@ -119,3 +119,53 @@ public sealed class ValidationShapePlannerTests
         public int SpatialMultiple(string input) => 8;
     }
 }
+
+public sealed class AnalysisSizeAdvisorTests
+{
+    private static readonly TensorInfo[] ImageInput =
+        [new("input", TensorElementType.Float32, [TensorDim.Symbolic("N"), TensorDim.Fixed(3), TensorDim.Symbolic("H"), TensorDim.Symbolic("W")])];
+
+    [Fact]
+    public void A_model_that_pads_internally_is_validated_at_the_three_default_sizes()
+    {
+        var advisor = ModelSizeAdvisors.ForModel(SuperRes.Deploy.Tests.RepoPaths.DefaultModel);
+
+        var cases = ValidationShapePlanner.Plan(ImageInput, null, null, null, advisor);
+
+        Assert.IsType<AnalysisSizeAdvisor>(advisor);
+        Assert.Equal(["input:1x3x32x32", "input:1x3x64x64", "input:1x3x48x80"], cases.Select(c => c.Label));
+        Assert.Contains("padded to a multiple of 8 inside the model", advisor.Description, StringComparison.Ordinal);
+        Assert.Equal(1, advisor.SpatialMultiple("input"));
+        Assert.Null(advisor.Violation(new Dictionary<string, IReadOnlyList<long>> { ["input"] = new long[] { 1, 3, 37, 53 } }));
+    }
+
+    [Fact]
+    public void A_model_that_runs_at_one_size_only_is_validated_at_that_size_and_refuses_others()
+    {
+        var advisor = ModelSizeAdvisors.ForModel(SuperRes.Deploy.Tests.RepoPaths.FixtureModel("lint_static_reshape.onnx"));
+
+        var cases = ValidationShapePlanner.Plan(ImageInput, null, null, null, advisor);
+        var error = Assert.Throws<DeployException>(() =>
+            ValidationShapePlanner.Plan(ImageInput, [ShapeSpec.ParseList("input:1x3x64x64")], null, null, advisor));
+
+        var only = Assert.Single(cases);
+        Assert.Equal("input:1x3x32x32", only.Label);
+        Assert.Equal("default: small, medium, non-square", only.Origin);
+        Assert.Equal(FailureKind.BadInput, error.Kind);
+        Assert.StartsWith("shape input:1x3x64x64 (--shape) violates the model's size constraints: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("H must be exactly 32", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_the_analysis_cannot_read_falls_back_to_its_declared_shapes()
+    {
+        using var folder = new SuperRes.Deploy.Tests.TempFolder("srd-advisor");
+        var path = folder.File("not-a-model.onnx");
+        File.WriteAllBytes(path, [1, 2, 3]);
+
+        var advisor = ModelSizeAdvisors.ForModel(path);
+
+        Assert.IsType<DeclaredShapeAdvisor>(advisor);
+        Assert.StartsWith("declared input shapes only (size analysis failed: ", advisor.Description, StringComparison.Ordinal);
+    }
+}
