@@ -148,7 +148,7 @@ public sealed partial class ValidationReportTests : IClassFixture<ValidationRepo
     }
 
     [SkippableFact]
-    public void The_html_report_renders_in_headless_chromium_to_a_non_blank_page()
+    public async Task The_html_report_renders_in_headless_chromium_to_a_non_blank_page()
     {
         const string chromium = "/usr/bin/chromium";
         Skip.IfNot(File.Exists(chromium), "Debian's chromium (/usr/bin/chromium) is not installed; scripts/setup installs it");
@@ -172,10 +172,12 @@ public sealed partial class ValidationReportTests : IClassFixture<ValidationRepo
 
         using (var process = Process.Start(start)!)
         {
-            var stderr = process.StandardError.ReadToEndAsync();
-            _ = process.StandardOutput.ReadToEndAsync();
-            Assert.True(process.WaitForExit(120_000), "chromium did not finish within 2 minutes");
-            Assert.True(process.ExitCode == 0, $"chromium exited with {process.ExitCode}: {stderr.Result}");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+            var stderr = await process.StandardError.ReadToEndAsync(timeout.Token);
+            await stdout;
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.True(process.ExitCode == 0, $"chromium exited with {process.ExitCode}: {stderr}");
         }
 
         var image = Png.Decode(File.ReadAllBytes(screenshot), screenshot);
