@@ -80,13 +80,13 @@ public static class Png
         using (var idat = new IdatStream(destination))
         {
             using var zlib = new ZLibStream(idat, new ZLibCompressionOptions { CompressionLevel = options.CompressionLevel }, leaveOpen: true);
-            WriteFilteredRows(image, bitDepth, zlib);
+            WriteFilteredRows(image, bitDepth, options.RowFilter, zlib);
         }
 
         WriteChunk(destination, "IEND"u8, []);
     }
 
-    private static void WriteFilteredRows(Image image, int bitDepth, Stream output)
+    private static void WriteFilteredRows(Image image, int bitDepth, int? fixedFilter, Stream output)
     {
         var bytesPerSample = bitDepth / 8;
         var bytesPerPixel = image.Channels * bytesPerSample;
@@ -109,6 +109,14 @@ public static class Png
         for (var y = 0; y < image.Height; y++)
         {
             InterleaveRow(planes, y, image.Width, bitDepth, current);
+            if (fixedFilter is { } only)
+            {
+                FilterRow(only, current, previous, bytesPerPixel, candidates[only].AsSpan(1));
+                output.Write(candidates[only]);
+                (previous, current) = (current, previous);
+                continue;
+            }
+
             var best = 0;
             var bestCost = long.MaxValue;
             for (var f = 0; f < 5; f++)
