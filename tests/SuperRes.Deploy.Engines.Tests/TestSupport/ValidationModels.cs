@@ -33,6 +33,32 @@ internal static class ValidationModels
         [Image("input")],
         [Image("output")]);
 
+    /// <summary>output = input + 1 with float16 input and output (as an engine with fp16 I/O would have).</summary>
+    public static ModelProto AddOneFloat16() => TestOnnxModels.Model(
+        "add_one_fp16",
+        [
+            TestOnnxModels.Node("Cast", ["input"], ["wide"], TestOnnxModels.IntAttribute("to", (long)DataType.Float)),
+            TestOnnxModels.Node("Add", ["wide", "constant"], ["sum"]),
+            TestOnnxModels.Node("Cast", ["sum"], ["output"], TestOnnxModels.IntAttribute("to", (long)DataType.Float16)),
+        ],
+        [TestOnnxModels.TensorValue("input", DataType.Float16, "N", 3L, "H", "W")],
+        [TestOnnxModels.TensorValue("output", DataType.Float16, "N", 3L, "H", "W")],
+        [TestOnnxModels.FloatInitializer("constant", [1f])]);
+
+    /// <summary>output = DepthToSpace(concat of 4 copies of input, 2): the input upscaled ×2 by pixel repetition.</summary>
+    public static ModelProto Upscale2()
+    {
+        var model = TestOnnxModels.Model(
+            "upscale2",
+            [
+                TestOnnxModels.Node("Concat", ["input", "input", "input", "input"], ["stacked"], TestOnnxModels.IntAttribute("axis", 1)),
+                TestOnnxModels.Node("DepthToSpace", ["stacked"], ["output"], TestOnnxModels.IntAttribute("blocksize", 2)),
+            ],
+            [Image("input")],
+            [TestOnnxModels.TensorValue("output", DataType.Float, "N", 3L, "H2", "W2")]);
+        return model;
+    }
+
     /// <summary>A rank-3 input [N, 3, L] → output = input + 1.</summary>
     public static ModelProto Rank3() => TestOnnxModels.Model(
         "rank3",
