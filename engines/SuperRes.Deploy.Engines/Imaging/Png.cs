@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 
 namespace SuperRes.Deploy.Engines.Imaging;
 
@@ -134,6 +135,9 @@ public static class Png
         }
     }
 
+    // AggressiveOptimization on the hot loops: a CLI process calls them a few hundred times at most, which tiered
+    // compilation would run in unoptimized tier-0 code (Vector<T> operations as calls) until it promotes them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InterleaveRow(float[][] planes, int y, int width, int bitDepth, Span<byte> row)
     {
         var channels = planes.Length;
@@ -163,6 +167,7 @@ public static class Png
     }
 
     /// <summary>Applies filter <paramref name="type"/> and returns the sum of |filtered byte as signed|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long FilterRow(int type, ReadOnlySpan<byte> row, ReadOnlySpan<byte> previous, int bpp, Span<byte> output)
     {
         var n = row.Length;

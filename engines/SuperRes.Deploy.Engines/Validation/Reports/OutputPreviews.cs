@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SuperRes.Deploy.Engines.Imaging;
 
 namespace SuperRes.Deploy.Engines.Validation.Reports;
@@ -37,6 +38,8 @@ public static class OutputPreviews
     }
 
     /// <summary>The previews of batch element 0, or null when the shape is not image-like.</summary>
+    // Runs once per output in a short-lived process: optimized from the first call instead of starting in tier-0 code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static OutputPreview? Create(
         ReadOnlySpan<float> reference, ReadOnlySpan<float> candidate, IReadOnlyList<long> shape, (double Min, double Max) valueRange, int maxSide = MaxSide)
     {
@@ -133,6 +136,7 @@ public static class OutputPreviews
     }
 
     /// <summary>The heat-map colour of t ∈ [0, 1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (double R, double G, double B) Colour(double t)
     {
         t = Math.Clamp(t, 0, 1);
