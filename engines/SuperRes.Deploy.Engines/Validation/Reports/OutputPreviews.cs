@@ -16,9 +16,10 @@ public static class OutputPreviews
     /// <summary>The longest side of a preview before it is downsampled.</summary>
     public const int MaxSide = 512;
 
-    // Previews are for looking at, not archiving: the fastest zlib level and one row filter (Paeth, the usual winner
-    // on photographs) instead of trying all five cost a few percent more bytes and save most of the encoding time.
-    private static readonly ImageWriteOptions Fast = new() { CompressionLevel = 1, RowFilter = 4 };
+    // Previews are for looking at, not archiving: the fastest zlib level and one row filter instead of trying all five.
+    // Up (2) is as cheap as None and, measured on a 512x512 photo, as small as the adaptive choice at that level
+    // (565 kB vs 564 kB, 11 ms vs 22 ms).
+    private static readonly ImageWriteOptions Fast = new() { CompressionLevel = 1, RowFilter = 2 };
 
     // A perceptually ordered ramp (inferno-like), RGB in [0, 1].
     private static readonly (double T, double R, double G, double B)[] Ramp =
