@@ -47,6 +47,13 @@ public sealed record ValidationRequest
 
     /// <summary>What is known about the model's valid sizes (default: <see cref="ModelSizeAdvisors.ForModel"/> of the reference).</summary>
     public IModelSizeAdvisor? SizeAdvisor { get; init; }
+
+    /// <summary>
+    /// For a plan candidate validated at explicit shapes: run a shape that is exactly some profile's min, opt or max
+    /// with that profile (the first such), so every profile is exercised, instead of the runtime's choice. build-engine
+    /// passes its profiles' shapes this way.
+    /// </summary>
+    public bool ExerciseEveryProfile { get; init; }
 }
 
 /// <summary>The settings of a comparison between two runners that are already loaded (see <see cref="ModelValidator.Compare"/>).</summary>
@@ -146,6 +153,10 @@ public static class ModelValidator
 
             var advisor = request.SizeAdvisor ?? ModelSizeAdvisors.ForModel(request.ReferencePath);
             var cases = ValidationShapePlanner.Plan(reference.Inputs, request.Shapes, request.Config, profiles, advisor);
+            if (request.ExerciseEveryProfile && profiles is { Count: > 0 })
+            {
+                cases = [.. cases.Select(c => c.Profile is null && DeclaringProfile(profiles, c) is { } p ? c with { Profile = p } : c)];
+            }
             log($"validating at {cases.Count} shape{(cases.Count == 1 ? string.Empty : "s")}: {string.Join("; ", cases.Select(c => c.Label))}");
 
             var notes = new List<string>();
@@ -286,6 +297,23 @@ public static class ModelValidator
                     $"input '{input.Name}' has rank {input.Rank} in reference '{Path.GetFileName(referenceName)}' ({input.Signature}) but rank {other.Rank} in candidate '{Path.GetFileName(candidateName)}' ({other.Signature})");
             }
         }
+    }
+
+    /// <summary>The first profile whose min, opt or max is exactly the case's shapes, or null.</summary>
+    private static int? DeclaringProfile(IReadOnlyList<OptimizationProfile> profiles, ValidationShapeCase shapeCase)
+    {
+        foreach (var profile in profiles)
+        {
+            foreach (var pick in new Func<ProfileRange, IReadOnlyList<long>>[] { r => r.Min, r => r.Opt, r => r.Max })
+            {
+                if (profile.Inputs.Count > 0 && profile.Inputs.All(i => shapeCase.Shapes.TryGetValue(i.Key, out var shape) && shape.SequenceEqual(pick(i.Value))))
+                {
+                    return profile.Index;
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>This assembly's informational version (e.g. "1.0.0+abc123").</summary>

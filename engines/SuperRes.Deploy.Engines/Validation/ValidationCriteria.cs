@@ -30,6 +30,19 @@ public sealed record ValidationCriteria
     /// </summary>
     public double? PsnrPeak { get; init; }
 
+    /// <summary>The criteria of a config's <c>validation:</c> section (atol, rtol, check, psnr_min, cosine_min).</summary>
+    public static ValidationCriteria FromSettings(Configuration.ValidationSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var (statistic, quantile) = ParseCheck(settings.Check);
+        return new ValidationCriteria
+        {
+            Tolerance = new Tolerance { Absolute = settings.Atol, Relative = settings.Rtol, Statistic = statistic, Quantile = quantile },
+            PsnrMin = settings.PsnrMin,
+            CosineMin = settings.CosineMin,
+        };
+    }
+
     /// <summary>The tolerance applied to <paramref name="output"/>.</summary>
     public Tolerance For(string output)
     {

@@ -5,7 +5,7 @@ using SuperRes.Deploy.Engines.Tests.TestSupport;
 namespace SuperRes.Deploy.Tests.Validate;
 
 /// <summary>`srdeploy validate --candidate ENGINE.plan` through the TensorRT shim's test double (engines compute input + 1).</summary>
-[Collection(TrtDoubleTestGroup.Name)]
+[Collection(TrtDoubleBuildTests.Name)]
 public sealed class PlanValidateCommandTests : IDisposable
 {
     private readonly TempFolder _folder = new("srd-validate-plan");

@@ -6,7 +6,7 @@ using SuperRes.Deploy.Tests;
 namespace SuperRes.Deploy.Engines.Tests.Runtime;
 
 /// <summary>TrtRunner through the recording double of the TensorRT shim, whose engines compute output = input + 1.</summary>
-[Collection(TrtDoubleTestGroup.Name)]
+[Collection(TrtDoubleBuildTests.Name)]
 public sealed class TrtRunnerTests : IDisposable
 {
     private readonly TempFolder _folder = new("srd-trt-runner");
@@ -56,7 +56,7 @@ public sealed class TrtRunnerTests : IDisposable
     public void Missing_tensorrt_is_a_missing_component_that_says_what_to_install()
     {
         var plan = TrtTestDouble.BuildPlan(_folder.Path, ("1x3x16x16", "1x3x32x32", "1x3x64x64"));
-        TrtTestDouble.SetTensorRtMissing(true);
+        TrtDoubleControl.SetLibraryMissing(true);
         try
         {
             var error = Assert.Throws<DeployException>(() => new TrtRunner(TrtRunnerOptions.ForBytes(plan)));
@@ -67,7 +67,7 @@ public sealed class TrtRunnerTests : IDisposable
         }
         finally
         {
-            TrtTestDouble.SetTensorRtMissing(false);
+            TrtDoubleControl.SetLibraryMissing(false);
         }
     }
 

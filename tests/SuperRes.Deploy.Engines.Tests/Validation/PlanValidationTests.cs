@@ -9,7 +9,7 @@ namespace SuperRes.Deploy.Engines.Tests.Validation;
 /// against an ONNX model computing x + 1 it must pass with zero error at every profile shape; against the identity
 /// it must fail with an error of exactly 1 everywhere.
 /// </summary>
-[Collection(TrtDoubleTestGroup.Name)]
+[Collection(TrtDoubleBuildTests.Name)]
 public sealed class PlanValidationTests : IDisposable
 {
     private readonly TempFolder _folder = new("srd-plan-validate");
