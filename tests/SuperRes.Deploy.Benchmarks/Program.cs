@@ -6,6 +6,7 @@ using SuperRes.Deploy.Benchmarks;
 //        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- graph [--runs 15]
 //        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- fusion [--models A.onnx,B.onnx] [--sizes 256,512]
 //            [--runs 7] [--threads 2] [--large LARGE.onnx]
+//        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- validate [--size 256] [--runs 5]
 // Each benchmark prints the median of its runs for every variant, side by side, and the ratios between them.
 var arguments = args.ToList();
 var name = arguments.Count > 0 ? arguments[0] : "compare";
@@ -36,8 +37,11 @@ switch (name)
             [.. (Text("--sizes") ?? "256,512").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))],
             Option("--runs", 7), Option("--threads", 2), Text("--large"));
         return 0;
+    case "validate":
+        ValidationOverheadBenchmark.Run(Option("--size", 256), Option("--runs", 5));
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{name}'; available: compare, graph, fusion");
+        Console.Error.WriteLine($"unknown benchmark '{name}'; available: compare, graph, fusion, validate");
         return 2;
 }
 
