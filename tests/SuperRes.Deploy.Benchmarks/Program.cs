@@ -4,12 +4,21 @@ using SuperRes.Deploy.Benchmarks;
 
 // Usage: dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- compare [--size 4096] [--runs 7]
 //        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- graph [--runs 15]
+//        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- fusion [--models A.onnx,B.onnx] [--sizes 256,512]
+//            [--runs 7] [--threads 2] [--large LARGE.onnx]
+//        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- validate [--size 256] [--runs 5]
 //        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- tiling [--threads 2] [--quick]
 //        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- make-image SOURCE.png SIZE OUT.png
 //        (scripts/bench/upscale-memory.sh runs `srdeploy upscale` on such images under /usr/bin/time -v)
 // Each benchmark prints the median of its runs for every variant, side by side, and the ratios between them.
 var arguments = args.ToList();
 var name = arguments.Count > 0 ? arguments[0] : "compare";
+string? Text(string flag)
+{
+    var at = arguments.IndexOf(flag);
+    return at >= 0 && at + 1 < arguments.Count ? arguments[at + 1] : null;
+}
+
 int Option(string flag, int fallback)
 {
     var at = arguments.IndexOf(flag);
@@ -25,11 +34,20 @@ switch (name)
     case "graph":
         GraphAnalysisBenchmark.Run(Option("--runs", 15));
         return 0;
+    case "fusion":
+        FusionBenchmark.Run(
+            (Text("--models") ?? Path.Combine(GraphAnalysisBenchmark.RepoRoot(), "models", "ditn_real_x4.onnx")).Split(','),
+            [.. (Text("--sizes") ?? "256,512").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))],
+            Option("--runs", 7), Option("--threads", 2), Text("--large"));
+        return 0;
+    case "validate":
+        ValidationOverheadBenchmark.Run(Option("--size", 256), Option("--runs", 5));
+        return 0;
     case "make-image":
         LargeImage.Write(arguments[1], int.Parse(arguments[2], CultureInfo.InvariantCulture), arguments[3]);
         return 0;
     case "tiling":
-        var root = FindRoot();
+        var root = GraphAnalysisBenchmark.RepoRoot();
         var quick = arguments.Contains("--quick");
         TilingQualityBenchmark.Run(
             root,
@@ -40,21 +58,8 @@ switch (name)
             Option("--threads", 2));
         return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{name}'; available: compare, graph, tiling, make-image");
+        Console.Error.WriteLine($"unknown benchmark '{name}'; available: compare, graph, fusion, validate, tiling, make-image");
         return 2;
-}
-
-static string FindRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "SuperRes.Deploy.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    throw new InvalidOperationException("repository root (SuperRes.Deploy.sln) not found");
 }
 
 namespace SuperRes.Deploy.Benchmarks

@@ -117,6 +117,6 @@ public sealed record EngineBuildSteps
     /// <summary>Reads the TensorRT environment (the shim's probe).</summary>
     public Func<TensorRtEnvironment> ProbeTensorRt { get; init; } = TensorRtEnvironment.Probe;
 
-    /// <summary>The steps this build of srdeploy has.</summary>
-    public static EngineBuildSteps Default { get; } = new();
+    /// <summary>The steps this build of srdeploy has: the graph passes (engines/Passes) at the optimize seam.</summary>
+    public static EngineBuildSteps Default { get; } = new() { Optimizer = new Passes.PassesModelOptimizer() };
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace SuperRes.Deploy.Engines.Imaging;
 
@@ -81,6 +82,7 @@ public static class Scanlines
     /// Quantises one planar row ([channel][column], <paramref name="channels"/> × <paramref name="width"/>) into a
     /// scanline with the rounding of <see cref="Quantization"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FromPlanar(ReadOnlySpan<float> planarRow, int width, int channels, int bitDepth, Span<byte> scanline)
     {
         if (planarRow.Length < width * channels)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace SuperRes.Deploy.Engines.Imaging;
 
@@ -80,6 +81,9 @@ public static class Png
     internal static void WriteSignature(Stream destination) => destination.Write(Signature);
 
     /// <summary>Applies filter <paramref name="type"/> and returns the sum of |filtered byte as signed|.</summary>
+    // AggressiveOptimization on the hot loops: a CLI process calls them a few hundred times at most, which tiered
+    // compilation would run in unoptimized tier-0 code (Vector<T> operations as calls) until it promotes them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static long FilterRow(int type, ReadOnlySpan<byte> row, ReadOnlySpan<byte> previous, int bpp, Span<byte> output)
     {
         var n = row.Length;

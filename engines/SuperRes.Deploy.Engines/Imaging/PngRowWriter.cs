@@ -5,8 +5,8 @@ namespace SuperRes.Deploy.Engines.Imaging;
 
 /// <summary>
 /// Writes a non-interlaced PNG one row at a time: the signature and IHDR when created, then each scanline filtered (the
-/// filter per row chosen by the minimum sum of absolute signed bytes, as <see cref="Png.Encode(Image, Stream, ImageWriteOptions?)"/>
-/// does) and deflated into IDAT chunks of at most 256 KiB as it comes, and IEND by <see cref="Complete"/>. Memory is a
+/// filter per row chosen by the minimum sum of absolute signed bytes, or <see cref="ImageWriteOptions.RowFilter"/> for
+/// every row) and deflated into IDAT chunks of at most 256 KiB as it comes, and IEND by <see cref="Complete"/>. Memory is a
 /// few scanlines plus zlib's state, whatever the image height.
 /// </summary>
 public sealed class PngRowWriter : IScanlineWriter
@@ -15,6 +15,7 @@ public sealed class PngRowWriter : IScanlineWriter
     private readonly Png.IdatStream _idat;
     private readonly ZLibStream _zlib;
     private readonly int _bytesPerPixel;
+    private readonly int? _fixedFilter;
     private readonly byte[][] _candidates = new byte[5][];
     private byte[] _previous;
     private byte[] _current;
@@ -39,6 +40,7 @@ public sealed class PngRowWriter : IScanlineWriter
         Channels = channels;
         BitDepth = options.BitDepth;
         _bytesPerPixel = channels * (BitDepth / 8);
+        _fixedFilter = options.RowFilter;
         var stride = Scanlines.Length(width, channels, BitDepth);
         _previous = new byte[stride];
         _current = new byte[stride];
@@ -92,9 +94,12 @@ public sealed class PngRowWriter : IScanlineWriter
         }
 
         scanline.CopyTo(_current);
-        var best = 0;
+        // Adaptive: all five filters tried; fixed (RowFilter): only that one.
+        var first = _fixedFilter ?? 0;
+        var last = _fixedFilter ?? 4;
+        var best = first;
         var bestCost = long.MaxValue;
-        for (var f = 0; f < 5; f++)
+        for (var f = first; f <= last; f++)
         {
             var cost = Png.FilterRow(f, _current, _previous, _bytesPerPixel, _candidates[f].AsSpan(1));
             if (cost < bestCost)
