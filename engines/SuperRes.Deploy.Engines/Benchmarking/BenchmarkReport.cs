@@ -44,7 +44,7 @@ public sealed record BenchmarkReport(
                 ["outputs"] = Shapes(r.Outputs),
                 ["warmup"] = new JsonObject { ["runs"] = r.WarmupRuns, ["milliseconds"] = Round(r.WarmupMilliseconds) },
                 ["iterations"] = r.Latency.Count,
-                ["measuredSeconds"] = Round(r.MeasuredSeconds),
+                ["measuredSeconds"] = Math.Round(r.MeasuredSeconds, 6),
                 ["latencyMs"] = new JsonObject
                 {
                     ["min"] = Round(r.Latency.Min),

@@ -189,10 +189,14 @@ public static class RunnerFactory
         }
     }
 
-    private static IInferenceRunner CreatePlanRunner(ModelSource model, RunnerSettings settings)
+    private static TrtRunner CreatePlanRunner(ModelSource model, RunnerSettings settings)
     {
-        _ = settings;
-        throw DeployException.MissingComponent($"{model.Path}: this build has no TensorRT plan runner yet");
+        if (settings.CustomOpLibraries.Count > 0)
+        {
+            throw DeployException.Usage("--custom-ops applies to ONNX models on ONNX Runtime; a TensorRT plan takes --plugins");
+        }
+
+        return new TrtRunner(new TrtRunnerOptions { PlanPath = model.Path, PluginLibraries = settings.PluginLibraries });
     }
 
     private static string OneLine(string text) =>

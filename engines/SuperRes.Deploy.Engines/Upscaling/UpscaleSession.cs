@@ -106,12 +106,35 @@ public sealed class UpscaleSession : IDisposable
     public void Dispose() => Runner.Dispose();
 }
 
-/// <summary>Limits that come from the runner itself beyond its declared shapes (a TensorRT engine's optimization profiles).</summary>
+/// <summary>Limits that come from the runner itself beyond its declared shapes: a TensorRT engine's optimization profiles.</summary>
 internal static class PlanLimits
 {
+    /// <summary>
+    /// For a TensorRT runner: the spatial min/max of the profile with the largest max (H × W) for the image input, so
+    /// that every tile lies inside one profile (the runner then selects it per run, opt match first, as vs-mlrt does).
+    /// </summary>
     public static UpscaleModelInfo Apply(IInferenceRunner runner, UpscaleModelInfo info)
     {
-        _ = runner;
-        return info;
+        if (runner is not TrtRunner trt)
+        {
+            return info;
+        }
+
+        var best = trt.Profiles
+            .Where(p => p.Inputs.TryGetValue(info.InputName, out var r) && r.Max.Count == 4)
+            .OrderByDescending(p => p.Inputs[info.InputName].Max[2] * p.Inputs[info.InputName].Max[3])
+            .FirstOrDefault();
+        if (best is null)
+        {
+            return info;
+        }
+
+        var range = best.Inputs[info.InputName];
+        if (range.Min[0] > 1 || range.Max[0] < 1)
+        {
+            throw DeployException.BadInput($"upscale runs batch 1; optimization profile {best.Index} of the engine allows batch {range.Min[0]}..{range.Max[0]}");
+        }
+
+        return info.WithProfileRange(range.Min[2], range.Min[3], range.Max[2], range.Max[3], $"engine: {best}");
     }
 }

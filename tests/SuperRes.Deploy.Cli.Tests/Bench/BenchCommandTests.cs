@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using SuperRes.Deploy.Cli;
-using SuperRes.Deploy.Interop.TensorRT;
 
 namespace SuperRes.Deploy.Tests.Bench;
 
@@ -41,7 +40,7 @@ public sealed class BenchCommandTests
             Assert.Equal(ordered.Order(), ordered);
             Assert.InRange(latency["mean"]!.GetValue<double>(), ordered[0], ordered[^1]);
             var perSecond = result["throughput"]!["inferencesPerSecond"]!.GetValue<double>();
-            Assert.Equal(20 / result["measuredSeconds"]!.GetValue<double>(), perSecond, perSecond * 1e-3);
+            Assert.Equal(20 / result["measuredSeconds"]!.GetValue<double>(), perSecond, perSecond * 5e-3);
             var pixels = expectedOutputs[i][2] * expectedOutputs[i][3];
             Assert.Equal(pixels * perSecond / 1e6, result["throughput"]!["outputMegapixelsPerSecond"]!.GetValue<double>(), 1e-3);
         }
@@ -86,29 +85,6 @@ public sealed class BenchCommandTests
         var (code, _, _) = Run("bench", "--model", "does-not-exist.onnx", "--shape", "input:1x3x8x8", "--quiet");
 
         Assert.Equal(3, code);
-    }
-
-    [SkippableFact]
-    public void A_plan_without_TensorRT_is_exit_code_4_naming_what_to_install()
-    {
-        Skip.If(TrtInfo.Probe().TensorRtUsable, "TensorRT is installed here, so the missing-TensorRT path cannot be shown");
-        using var folder = new TempFolder("srd-cli-bench");
-        File.WriteAllBytes(folder.File("model.engine"), new byte[64]);
-
-        var (code, _, stderr) = Run("bench", "--model", folder.File("model.engine"), "--shape", "input:1x3x8x8", "--quiet");
-
-        Assert.Equal(4, code);
-        Assert.Contains("--backend trt needs TensorRT, which is not usable here", stderr, StringComparison.Ordinal);
-        Assert.Contains("install TensorRT 10.x or 11.x", stderr, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void An_ONNX_model_on_the_TensorRT_backend_is_refused()
-    {
-        var (code, _, stderr) = Run("bench", "--model", PlainSr, "--backend", "trt", "--shape", "input:1x3x8x8", "--quiet");
-
-        Assert.True(code is 2 or 4, stderr);
-        Assert.Contains(code == 4 ? "needs TensorRT" : "runs engine plans", stderr, StringComparison.Ordinal);
     }
 
     private static (int Code, string Stdout, string Stderr) Run(params string[] args)

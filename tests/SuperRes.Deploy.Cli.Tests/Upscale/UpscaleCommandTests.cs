@@ -1,6 +1,5 @@
 using SuperRes.Deploy.Cli;
 using SuperRes.Deploy.Engines.Imaging;
-using SuperRes.Deploy.Interop.TensorRT;
 
 namespace SuperRes.Deploy.Tests.Upscale;
 
@@ -127,22 +126,6 @@ public sealed class UpscaleCommandTests
 
         Assert.Equal(3, code);
         Assert.Contains("model file not found", stderr, StringComparison.Ordinal);
-    }
-
-    [SkippableFact]
-    public void The_TensorRT_backend_without_TensorRT_is_exit_code_4_naming_what_to_install()
-    {
-        Skip.If(TrtInfo.Probe().TensorRtUsable, "TensorRT is installed here, so the missing-TensorRT path cannot be shown");
-        using var folder = new TempFolder("srd-cli-up");
-        File.WriteAllBytes(folder.File("model.plan"), new byte[64]);
-
-        var (code, _, stderr) = Run("upscale", Set5("bird"), "-o", folder.File("out.png"), "--model", folder.File("model.plan"), "--backend", "trt", "--quiet");
-
-        Assert.Equal(4, code);
-        Assert.Contains("--backend trt needs TensorRT, which is not usable here", stderr, StringComparison.Ordinal);
-        Assert.Contains("install TensorRT 10.x or 11.x", stderr, StringComparison.Ordinal);
-        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.False(File.Exists(folder.File("out.png")));
     }
 
     [Fact]

@@ -75,6 +75,7 @@ public sealed class BenchCommand : VerbCommand<BenchOptions>
     private static string? RuntimeVersion(IInferenceRunner runner) => runner switch
     {
         OrtRunner => OrtRunner.RuntimeVersion,
+        TrtRunner trt => trt.RuntimeVersion,
         _ => null,
     };
 
