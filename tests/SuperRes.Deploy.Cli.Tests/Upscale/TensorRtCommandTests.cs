@@ -16,7 +16,12 @@ public sealed class TensorRtCommandTests : IDisposable
 
     public TensorRtCommandTests() => TrtDoubleControl.Reset();
 
-    public void Dispose() => _folder.Dispose();
+    public void Dispose()
+    {
+        // The double's state is process-wide: leave it as the next test of the collection expects it.
+        TrtDoubleControl.Reset();
+        _folder.Dispose();
+    }
 
     private static string Bird => RepoPaths.Combine("tests", "fixtures", "datasets", "Set5", "LRbicx4", "bird.png");
 
