@@ -43,8 +43,31 @@ public sealed class BuildEngineCommandTests : IDisposable
         return path;
     }
 
+    /// <summary>
+    /// Builds through the recording double without the validate step: the double's "engine" computes input + 1, which
+    /// the fixtures do not, so these tests (about what reaches the native build) skip the comparison; the validate
+    /// step has its own tests below with a model that does compute input + 1.
+    /// </summary>
     private (int Code, string Stdout, string Stderr) Build(params string[] args) =>
+        BuildValidated([.. args, "--no-validate"]);
+
+    private (int Code, string Stdout, string Stderr) BuildValidated(params string[] args) =>
         Run(["build-engine", "--out", _out, "--cache-dir", _cache, .. args]);
+
+    /// <summary>A config over a model built in the test (saved next to the config).</summary>
+    private string ConfigFor(Onnx.ModelProto model, string name)
+    {
+        var modelPath = Path.Combine(_temp, name + ".onnx");
+        File.WriteAllBytes(modelPath, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        var path = Path.Combine(_temp, name + ".yaml");
+        File.WriteAllText(path,
+            "schema: srdeploy.config/1\n"
+            + $"name: {name}\n"
+            + $"model: {modelPath}\n"
+            + "profiles:\n  - min: input:1x3x8x8\n    opt: input:1x3x32x48\n    max: input:1x3x64x64\n"
+            + "validation:\n  atol: 1e-6\n  rtol: 1e-6\n");
+        return path;
+    }
 
     private static JsonObject Json(string text) => (JsonObject)JsonNode.Parse(text)!;
 
@@ -74,10 +97,10 @@ public sealed class BuildEngineCommandTests : IDisposable
         Assert.Equal("8.7", (string?)record["tensorrt"]!["gpu"]!["computeCapability"]);
         Assert.Equal("strongly-typed", (string?)record["precision"]!["typing"]);
         Assert.Equal(1L << 30, (long)record["flags"]!["memoryPools"]!["workspace"]!);
-        Assert.Equal("not-run", (string?)record["validation"]!["status"]);
+        Assert.Equal("skipped", (string?)record["validation"]!["status"]);
         Assert.Equal("unchanged", (string?)record["optimizedModel"]!["status"]);
         Assert.Matches("^[0-9a-f]{64}$", (string?)record["cache"]!["key"]);
-        Assert.Contains("validate: not run", stderr);
+        Assert.Contains("validate: skipped", stderr);
 
         // The record's profiles are the ones TensorRT received.
         var built = TrtDoubleControl.PlanBuildInputs(plan).GetProperty("profiles").EnumerateArray().ToList();
@@ -90,6 +113,38 @@ public sealed class BuildEngineCommandTests : IDisposable
             Assert.NotEmpty(recorded[i]!["covers"]!.AsArray());
         }
 
+        TrtDoubleControl.AssertAllReleasedOnce();
+    }
+
+    [Fact]
+    public void The_validate_step_compares_the_engine_with_onnx_runtime_at_each_profiles_min_opt_and_max()
+    {
+        // The double's engine computes input + 1, as this model does, so the comparison must pass exactly.
+        var config = ConfigFor(SuperRes.Deploy.Engines.Tests.TestSupport.ValidationModels.AddOne(), "add_one");
+
+        var (code, _, stderr) = BuildValidated("--config", config, "--no-cache");
+
+        Assert.True(code == 0, stderr);
+        var record = Json(File.ReadAllText(Path.Combine(_out, "add_one.build.json")));
+        Assert.Equal("passed", (string?)record["validation"]!["status"]);
+        var shapes = record["validation"]!["cases"]!.AsArray().Select(c => (string?)c!["shape"]).ToList();
+        Assert.Equal(3, shapes.Count);
+        Assert.All(record["validation"]!["cases"]!.AsArray(), c => Assert.Equal(0.0, (double)c!["maxAbsError"]!));
+        Assert.Contains(Files(_out), f => f.EndsWith(".html", StringComparison.Ordinal) || f.Contains("validation", StringComparison.Ordinal));
+        TrtDoubleControl.AssertAllReleasedOnce();
+    }
+
+    [Fact]
+    public void A_failed_validation_exits_1_and_publishes_no_engine()
+    {
+        // Identity differs from the double's input + 1 by exactly 1 everywhere.
+        var config = ConfigFor(SuperRes.Deploy.Engines.Tests.TestSupport.ValidationModels.Identity(), "identity");
+
+        var (code, _, stderr) = BuildValidated("--config", config, "--no-cache");
+
+        Assert.Equal(1, code);
+        Assert.Single(stderr.Split('\n'), l => l.StartsWith("srdeploy: error:", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(_out, "identity.plan")));
         TrtDoubleControl.AssertAllReleasedOnce();
     }
 
