@@ -34,7 +34,7 @@ public static class BundleVerifier
     /// <param name="bundlePath">The .tar.gz file.</param>
     /// <param name="environment">This machine's TensorRT and GPUs; null skips the plan-fit check (integrity only).</param>
     /// <exception cref="DeployException">BadInput: the file is missing, not a gzip'd tar, or has no manifest.json.</exception>
-    public static BundleVerification Verify(string bundlePath, TensorRtEnvironment? environment)
+    public static BundleVerification Verify(string bundlePath, PlanFitEnvironment? environment)
     {
         var (entries, manifestBytes) = BundleArchive.Read(bundlePath);
         if (manifestBytes is null)

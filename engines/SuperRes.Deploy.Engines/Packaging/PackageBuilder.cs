@@ -26,7 +26,7 @@ public sealed record PackageRequest
     public string? PluginLibrary { get; init; }
 
     /// <summary>An already optimized model for this config (the pipeline's optimize output); null: run optimize.</summary>
-    public OptimizedModel? Optimized { get; init; }
+    public OptimizedModelFile? Optimized { get; init; }
 
     /// <summary>An already computed validation summary (the pipeline's validate step); null: run it (unless skipped).</summary>
     public BundleValidation? Validation { get; init; }

@@ -7,7 +7,7 @@ namespace SuperRes.Deploy.Engines.Packaging;
 /// <param name="Applied">Whether any pass ran (false when the config asks for none).</param>
 /// <param name="FusedAttentionNodes">FusedAttention nodes in the optimized model.</param>
 /// <param name="Summary">One line per pass result.</param>
-public sealed record OptimizedModel(string Path, bool Applied, int FusedAttentionNodes, IReadOnlyList<string> Summary);
+public sealed record OptimizedModelFile(string Path, bool Applied, int FusedAttentionNodes, IReadOnlyList<string> Summary);
 
 /// <summary>
 /// The steps packaging (and <c>srdeploy pipeline</c>) takes from the other engines: optimize (Passes), the profile
@@ -43,7 +43,7 @@ public static class PackagingSteps
     /// no pass gets the original model's bytes, reported as such.
     /// </summary>
     /// <exception cref="DeployException">MissingComponent: passes are asked for and the optimize step is not available.</exception>
-    public static OptimizedModel Optimize(DeployConfig config, string outputPath, Action<string>? log = null)
+    public static OptimizedModelFile Optimize(DeployConfig config, string outputPath, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
@@ -52,7 +52,7 @@ public static class PackagingSteps
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
             File.Copy(config.ModelPath, outputPath, overwrite: true);
             log?.Invoke("optimize: the config asks for no pass (fuse_attention, fp16 and fold_constants are off): the model is used as given");
-            return new OptimizedModel(outputPath, false, 0, ["no pass requested by the config: the model is used as given"]);
+            return new OptimizedModelFile(outputPath, false, 0, ["no pass requested by the config: the model is used as given"]);
         }
 
         throw DeployException.MissingComponent(

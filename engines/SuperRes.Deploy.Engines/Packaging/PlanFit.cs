@@ -13,10 +13,10 @@ public sealed record LocalGpu(int Index, int ComputeCapabilityMajor, int Compute
 /// What this machine offers a TensorRT plan: the installed TensorRT version (null when TensorRT cannot be loaded, with
 /// the reason) and the CUDA devices (empty without CUDA).
 /// </summary>
-public sealed record TensorRtEnvironment(Version? TensorRt, string? TensorRtProblem, IReadOnlyList<LocalGpu> Gpus)
+public sealed record PlanFitEnvironment(Version? TensorRt, string? TensorRtProblem, IReadOnlyList<LocalGpu> Gpus)
 {
     /// <summary>Asks the TensorRT shim (<see cref="TrtInfo.Probe"/>); never throws.</summary>
-    public static TensorRtEnvironment Probe()
+    public static PlanFitEnvironment Probe()
     {
         var probe = TrtInfo.Probe();
         var gpus = probe.Devices.Select(d => new LocalGpu(d.Device, d.ComputeCapabilityMajor, d.ComputeCapabilityMinor)).ToList();
@@ -29,7 +29,7 @@ public sealed record TensorRtEnvironment(Version? TensorRt, string? TensorRtProb
                 : $"TensorRT not installed ({probe.Problem ?? "libnvinfer was not loaded"})";
         }
 
-        return new TensorRtEnvironment(version, problem, gpus);
+        return new PlanFitEnvironment(version, problem, gpus);
     }
 }
 
@@ -58,7 +58,7 @@ public sealed record PlanFitResult(string File, PlanFitVerdict Verdict, IReadOnl
 /// </summary>
 public static class PlanFit
 {
-    public static PlanFitResult Check(BundlePlan plan, TrtPlanHeader? header, TensorRtEnvironment environment)
+    public static PlanFitResult Check(BundlePlan plan, TrtPlanHeader? header, PlanFitEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(environment);
@@ -107,7 +107,7 @@ public static class PlanFit
         return sameMajorLater || tenOnEleven;
     }
 
-    private static void CheckGpu(BundlePlan plan, TensorRtEnvironment environment, List<string> failures, List<string> warnings)
+    private static void CheckGpu(BundlePlan plan, PlanFitEnvironment environment, List<string> failures, List<string> warnings)
     {
         if (plan.BuiltFor?.ComputeCapability is not { } text || !TryParseComputeCapability(text, out var major, out var minor))
         {

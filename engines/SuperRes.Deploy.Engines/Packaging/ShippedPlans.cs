@@ -14,6 +14,9 @@ public sealed record PlanInput(string PlanPath, TrtPlanHeader Header, string? Bu
 /// </summary>
 public static class ShippedPlans
 {
+    /// <summary>The schema of build-engine's build record.</summary>
+    public const string BuildRecordSchema = "srdeploy.build-record/1";
+
     public static PlanInput Read(string planPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(planPath);
@@ -41,14 +44,33 @@ public static class ShippedPlans
         {
             using var document = JsonDocument.Parse(File.ReadAllBytes(record));
             var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("schema", out var schema) && schema.ValueKind == JsonValueKind.String
+                && schema.GetString() == BuildRecordSchema)
+            {
+                // build-engine's record: tensorrt.gpu.{name, computeCapability}, tensorrt.cudaRuntimeVersion, flags.*.
+                var tensorrt = Child(root, "tensorrt");
+                var gpu = Child(tensorrt, "gpu");
+                var flags = Child(root, "flags");
+                var fromRecord = new BundlePlanTarget
+                {
+                    Gpu = Text(gpu, "name"),
+                    ComputeCapability = NormalizeComputeCapability(Text(gpu, "computeCapability")),
+                    CudaVersion = Text(tensorrt, "cudaRuntimeVersion"),
+                };
+                return new PlanInput(planPath, header, record, fromRecord, Bool(flags, "versionCompatible") ?? false,
+                    Text(flags, "hardwareCompatibilityLevel") ?? "none");
+            }
+
+            // Another tool's record: the first matching keys, snake_case or camelCase.
+            var gpuObject = BreadthFirst(root).Select(e => Child(e, "gpu")).FirstOrDefault(g => g is not null);
             var target = new BundlePlanTarget
             {
-                Gpu = FindString(root, "gpu_name", "gpu", "device_name", "name"),
-                ComputeCapability = NormalizeComputeCapability(FindString(root, "compute_capability", "sm")),
-                CudaVersion = FindString(root, "cuda_version", "cuda_runtime_version", "cuda_runtime", "cuda"),
+                Gpu = Text(gpuObject, "name") ?? FindString(root, "gpu_name", "gpuName", "device_name"),
+                ComputeCapability = NormalizeComputeCapability(FindString(root, "compute_capability", "computeCapability")),
+                CudaVersion = FindString(root, "cuda_version", "cudaVersion", "cuda_runtime_version", "cudaRuntimeVersion"),
             };
-            var versionCompatible = FindBool(root, "version_compatible") ?? false;
-            var level = FindString(root, "hardware_compatibility_level") ?? "none";
+            var versionCompatible = FindBool(root, "version_compatible") ?? FindBool(root, "versionCompatible") ?? false;
+            var level = FindString(root, "hardware_compatibility_level", "hardwareCompatibilityLevel") ?? "none";
             return new PlanInput(planPath, header, record, target, versionCompatible, level);
         }
         catch (JsonException e)
@@ -68,6 +90,24 @@ public static class ShippedPlans
         text is not null && PlanFit.TryParseComputeCapability(text, out var major, out var minor)
             ? string.Create(CultureInfo.InvariantCulture, $"{major}.{minor}")
             : text;
+
+    private static JsonElement? Child(JsonElement? element, string key) =>
+        element is { ValueKind: JsonValueKind.Object } e && e.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.Object ? value : null;
+
+    private static string? Text(JsonElement? element, string key) =>
+        element is { ValueKind: JsonValueKind.Object } e && e.TryGetProperty(key, out var value)
+            ? value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Number => value.GetRawText(),
+                _ => null,
+            }
+            : null;
+
+    private static bool? Bool(JsonElement? element, string key) =>
+        element is { ValueKind: JsonValueKind.Object } e && e.TryGetProperty(key, out var value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? value.GetBoolean()
+            : null;
 
     /// <summary>The first string (or number, as text) found under one of <paramref name="keys"/>, searched breadth-first.</summary>
     private static string? FindString(JsonElement root, params string[] keys)

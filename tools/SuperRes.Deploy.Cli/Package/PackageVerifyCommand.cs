@@ -19,7 +19,7 @@ public sealed class PackageVerifyCommand : VerbCommand<PackageVerifyOptions>
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(stdout);
-        var environment = options.IntegrityOnly ? null : TensorRtEnvironment.Probe();
+        var environment = options.IntegrityOnly ? null : PlanFitEnvironment.Probe();
         var result = BundleVerifier.Verify(options.Bundle, environment);
         if (options.Json)
         {
@@ -33,7 +33,7 @@ public sealed class PackageVerifyCommand : VerbCommand<PackageVerifyOptions>
         return (int)(result.Passed ? ExitCode.Ok : ExitCode.CheckFailed);
     }
 
-    private static void Print(BundleVerification result, TensorRtEnvironment? environment, bool integrityOnly, TextWriter stdout)
+    private static void Print(BundleVerification result, PlanFitEnvironment? environment, bool integrityOnly, TextWriter stdout)
     {
         var m = result.Manifest;
         stdout.WriteLine(m is null
