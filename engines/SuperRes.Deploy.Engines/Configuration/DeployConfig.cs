@@ -84,6 +84,9 @@ public sealed record TargetSettings
     /// <summary>Target input sizes as (width, height), already expanded from names such as 720p or 4k.</summary>
     public required IReadOnlyList<(int Width, int Height)> Sizes { get; init; }
 
+    /// <summary>The names the sizes were written with ("1080p", "1920x1080"), parallel to <see cref="Sizes"/>.</summary>
+    public IReadOnlyList<string> SizeNames { get; init; } = [];
+
     /// <summary>Also cover each size rotated by 90° (portrait as well as landscape).</summary>
     public bool BothOrientations { get; init; } = true;
 
@@ -110,6 +113,12 @@ public sealed record BuildSettings
 
     /// <summary>Workspace memory pool limit in bytes (null = TensorRT's default).</summary>
     public long? Workspace { get; init; }
+
+    /// <summary>Other memory pool limits by trtexec pool name (tacticSharedMem, tacticDRAM, dlaSRAM, ...), in bytes.</summary>
+    public IReadOnlyDictionary<string, long> MemoryPools { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Auxiliary streams TensorRT may use per engine (null = TensorRT's heuristic).</summary>
+    public int? MaxAuxStreams { get; init; }
 
     public int BuilderOptimizationLevel { get; init; } = 3;
 

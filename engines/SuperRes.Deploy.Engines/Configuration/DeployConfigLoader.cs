@@ -225,12 +225,14 @@ public static class DeployConfigLoader
             }
 
             var sizes = new List<(int, int)>();
+            var sizeNames = new List<string>();
             foreach (var s in Sequence(sizesNode, "targets.sizes"))
             {
                 var text = Scalar(s, "targets.sizes");
                 if (NamedResolutions.TryGetValue(text, out var named))
                 {
                     sizes.Add(named);
+                    sizeNames.Add(text.ToLowerInvariant());
                     continue;
                 }
 
@@ -239,6 +241,7 @@ public static class DeployConfigLoader
                     int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h) && w > 0 && h > 0)
                 {
                     sizes.Add((w, h));
+                    sizeNames.Add(string.Create(CultureInfo.InvariantCulture, $"{w}x{h}"));
                     continue;
                 }
 
@@ -257,6 +260,7 @@ public static class DeployConfigLoader
             return new TargetSettings
             {
                 Sizes = sizes,
+                SizeNames = sizeNames,
                 BothOrientations = orientations.Count == 0 || orientations.Contains("portrait"),
                 MaxTile = OptionalInt(map, "max_tile", 8, 1 << 16),
                 Batch = OptionalInt(map, "batch", 1, 1024) ?? 1,
@@ -268,7 +272,8 @@ public static class DeployConfigLoader
         private BuildSettings ReadBuild(YamlNode node)
         {
             var map = Map(node, "build", "precision", "strongly_typed", "workspace", "builder_optimization_level",
-                "hardware_compatibility_level", "profiling_verbosity", "timing_cache", "plugins", "serialize_plugins");
+                "hardware_compatibility_level", "profiling_verbosity", "timing_cache", "plugins", "serialize_plugins", "memory_pools",
+                "max_aux_streams");
             var precision = OptionalString(map, "precision") ?? "fp32";
             if (precision is not ("fp32" or "fp16"))
             {
@@ -287,9 +292,26 @@ public static class DeployConfigLoader
                 throw Error(map["profiling_verbosity"], $"build.profiling_verbosity must be layer_names_only, detailed or none, not '{verbosity}'");
             }
 
+            var pools = new Dictionary<string, long>(StringComparer.Ordinal);
+            if (map.TryGetValue("memory_pools", out var poolsNode))
+            {
+                var poolMap = Map(poolsNode, "build.memory_pools", "workspace", "tacticSharedMem", "tacticDRAM", "dlaSRAM", "dlaLocalDRAM", "dlaGlobalDRAM");
+                foreach (var (pool, _) in poolMap)
+                {
+                    pools[pool] = OptionalSize(poolMap, pool)!.Value;
+                }
+
+                if (pools.ContainsKey("workspace") && map.ContainsKey("workspace"))
+                {
+                    throw Error(poolsNode, "give the workspace limit once: build.workspace or build.memory_pools.workspace");
+                }
+            }
+
             return new BuildSettings
             {
                 Precision = precision,
+                MemoryPools = pools,
+                MaxAuxStreams = OptionalInt(map, "max_aux_streams", 0, 64),
                 StronglyTyped = OptionalBool(map, "strongly_typed") ?? true,
                 Workspace = OptionalSize(map, "workspace"),
                 BuilderOptimizationLevel = OptionalInt(map, "builder_optimization_level", 0, 5) ?? 3,

@@ -113,4 +113,31 @@ public sealed class DeployConfigLoaderTests : IDisposable
     [InlineData("64MiB", 64L << 20)]
     [InlineData("1.5K", 1536L)]
     public void Byte_sizes_parse_binary_suffixes(string text, long expected) => Assert.Equal(expected, ByteSize.Parse(text));
+
+    [Fact]
+    public void Memory_pools_aux_streams_and_target_names_are_read()
+    {
+        var config = DeployConfigLoader.Load(Write(Minimal
+            + "targets:\n  sizes: [720p, 4K, 1000x500]\n"
+            + "build:\n  memory_pools: {tacticSharedMem: 48K, tacticDRAM: 1G}\n  max_aux_streams: 2\n"));
+
+        Assert.Equal(48L << 10, config.Build.MemoryPools["tacticSharedMem"]);
+        Assert.Equal(1L << 30, config.Build.MemoryPools["tacticDRAM"]);
+        Assert.Equal(2, config.Build.MaxAuxStreams);
+        Assert.Equal(["720p", "4k", "1000x500"], config.Targets!.SizeNames);
+    }
+
+    [Theory]
+    [InlineData("build:\n  memory_pools: {vram: 1G}\n", "unknown key 'vram' in build.memory_pools")]
+    [InlineData("build:\n  memory_pools: {tacticDRAM: lots}\n", "'tacticDRAM' must be a size")]
+    [InlineData("build:\n  workspace: 1G\n  memory_pools: {workspace: 2G}\n", "give the workspace limit once")]
+    [InlineData("build:\n  max_aux_streams: -1\n", "'max_aux_streams' must be an integer from 0 to 64")]
+    public void Memory_pool_and_aux_stream_mistakes_are_positioned_bad_input(string yaml, string message)
+    {
+        var e = Assert.Throws<DeployException>(() => DeployConfigLoader.Load(Write(Minimal + yaml)));
+
+        Assert.Equal(FailureKind.BadInput, e.Kind);
+        Assert.Contains(message, e.Message);
+        Assert.Matches(@"c\.yaml:\d+:\d+: ", e.Message);
+    }
 }
