@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using SuperRes.Deploy.Engines.Analysis;
+using SuperRes.Deploy.Engines.Building;
 using SuperRes.Deploy.Engines.Configuration;
 using SuperRes.Deploy.Engines.Graph;
 using SuperRes.Deploy.Engines.Onnx;
@@ -30,6 +31,18 @@ public sealed record PackageRequest
 
     /// <summary>An already computed validation summary (the pipeline's validate step); null: run it (unless skipped).</summary>
     public BundleValidation? Validation { get; init; }
+
+    /// <summary>build-engine's plan for this config (the pipeline's build step made it); null: run build-engine's dry run.</summary>
+    public BuildPlanSummary? BuildPlan { get; init; }
+
+    /// <summary>build-engine's steps for its dry run (default: this build's).</summary>
+    public EngineBuildSteps? BuildSteps { get; init; }
+
+    /// <summary>
+    /// build-engine's engine cache: without <see cref="Plans"/>, the engine it built for this config on this machine is
+    /// shipped from there; null: the cache is not consulted.
+    /// </summary>
+    public string? EngineCacheDirectory { get; init; } = EngineCache.DefaultDirectory;
 
     /// <summary>srdeploy's version, written into the manifest.</summary>
     public string ToolVersion { get; init; } = "unknown";
@@ -118,7 +131,33 @@ public static class PackageBuilder
         var usesPlugin = domains.Contains(PluginSourceTree.OnnxDomain);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var profiles = PackagingSteps.Profiles(config, config.ModelPath);
+        // Profiles, validation shapes and the engine cache key: what build-engine would build (its dry run).
+        var planDirectory = Path.Combine(staging, ".build-plan");
+        var buildPlan = request.BuildPlan
+            ?? PackagingSteps.PlanBuild(config, planDirectory, request.BuildSteps, request.EngineCacheDirectory, log);
+        var profiles = buildPlan.Profiles;
+        if (plans.Count == 0 && request.EngineCacheDirectory is not null)
+        {
+            var (cached, record, reason) = PackagingSteps.CachedEngine(buildPlan);
+            if (cached is not null)
+            {
+                Directory.CreateDirectory(planDirectory);
+                var planFile = Path.Combine(planDirectory, config.Name + ".plan");
+                File.WriteAllBytes(planFile, cached);
+                if (record is not null)
+                {
+                    File.WriteAllText(planFile + ".build.json", record.ToJsonString());
+                }
+
+                plans.Add(ShippedPlans.Read(planFile));
+                notes.Add($"plan {config.Name}.plan comes from build-engine's engine cache (key {buildPlan.CacheKey![..16]}…): it runs only with this machine's TensorRT and GPU");
+            }
+            else if (buildPlan.CacheKey is not null)
+            {
+                notes.Add($"no engine in build-engine's cache for this config on this machine ({reason}): the device builds its own");
+            }
+        }
+
         var validation = request.Validation
             ?? (request.SkipValidation
                 ? PackagingSteps.NotValidated(config, BundleValidation.Skipped, "skipped (--skip-validation)")
@@ -143,6 +182,11 @@ public static class PackageBuilder
         }
 
         var shipped = StagePlans(staging, plans);
+        if (Directory.Exists(planDirectory))
+        {
+            Directory.Delete(planDirectory, recursive: true);
+        }
+
         if (config.Build.HardwareCompatibilityLevel != "none")
         {
             notes.Add($"build.hardware_compatibility_level {config.Build.HardwareCompatibilityLevel}: whether TensorRT honours it on Jetson (integrated GPUs) is not confirmed");

@@ -42,11 +42,35 @@ internal static class PackagingConfigs
     }
 }
 
+/// <summary>Packaging configs with targets instead of profiles (the profile planner decides).</summary>
+internal static class PlannedConfigs
+{
+    /// <summary>plain_sr with two small landscape targets (the planner's profiles stay small, so do the references).</summary>
+    public static string PlainSr(string directory, string name = "plain_sr_planned")
+    {
+        var path = Path.Combine(directory, name + ".yaml");
+        File.WriteAllText(path, $$"""
+            schema: srdeploy.config/1
+            name: {{name}}
+            model: {{RepoPaths.FixtureModel("plain_sr.onnx")}}
+            optimize: { fuse_attention: false, fp16: false, fold_constants: false }
+            targets:
+              sizes: [64x48, 40x32]
+              orientations: [landscape]
+              max_profiles: 2
+            validation: { atol: 1e-4, rtol: 1e-3 }
+
+            """);
+        return path;
+    }
+}
+
 /// <summary>Bundles made for tests, and ways to take them apart and put them back together.</summary>
 internal static class TestBundles
 {
     /// <summary>Packages the plain_sr config into <paramref name="directory"/>/NAME.tar.gz.</summary>
-    public static PackageResult PlainSr(string directory, IReadOnlyList<string>? plans = null, string? pluginLibrary = null)
+    /// <param name="engineCache">build-engine's cache to consult; null (default) keeps tests independent of any cache.</param>
+    public static PackageResult PlainSr(string directory, IReadOnlyList<string>? plans = null, string? pluginLibrary = null, string? engineCache = null)
     {
         var config = DeployConfigLoader.Load(PackagingConfigs.PlainSr(directory));
         return PackageBuilder.Build(new PackageRequest
@@ -55,6 +79,7 @@ internal static class TestBundles
             OutputPath = Path.Combine(directory, config.Name + ".tar.gz"),
             Plans = plans ?? [],
             PluginLibrary = pluginLibrary,
+            EngineCacheDirectory = engineCache,
             ToolVersion = "test",
             CreatedUtc = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
         });

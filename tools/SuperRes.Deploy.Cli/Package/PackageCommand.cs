@@ -1,6 +1,8 @@
 using System.Reflection;
 using Serilog;
+using SuperRes.Deploy.Cli.BuildEngine;
 using SuperRes.Deploy.Cli.Hosting;
+using SuperRes.Deploy.Engines.Building;
 using SuperRes.Deploy.Engines.Configuration;
 using SuperRes.Deploy.Engines.Packaging;
 
@@ -27,6 +29,8 @@ public sealed class PackageCommand : VerbCommand<PackageOptions>
                 Plans = options.Plans.ToList(),
                 SkipValidation = options.SkipValidation,
                 PluginLibrary = options.PluginLibrary,
+                EngineCacheDirectory = options.NoCache ? null : options.CacheDir ?? EngineCache.DefaultDirectory,
+                BuildSteps = BuildEngineCommand.Steps,
                 ToolVersion = ToolVersion,
             },
             message => log.Information("{Message}", message));

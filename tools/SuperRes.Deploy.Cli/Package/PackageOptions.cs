@@ -19,6 +19,12 @@ public sealed class PackageOptions : CommonOptions
     [Option("skip-validation", HelpText = "Do not compare ONNX Runtime on the original and the optimized model (the manifest says \"skipped\").")]
     public bool SkipValidation { get; set; }
 
+    [Option("cache-dir", HelpText = "build-engine's engine cache (default $SRDEPLOY_CACHE, else out/cache): without --plan, the engine build-engine built for this config on this machine is shipped from there.")]
+    public string? CacheDir { get; set; }
+
+    [Option("no-cache", HelpText = "Do not look in build-engine's engine cache.")]
+    public bool NoCache { get; set; }
+
     [Option("plugin-library", HelpText = "A prebuilt libsrd_fused_attention_trt.so to ship (e.g. cross-built for aarch64); default: the one next to srdeploy, if built.")]
     public string? PluginLibrary { get; set; }
 }

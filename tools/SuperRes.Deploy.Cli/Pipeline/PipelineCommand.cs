@@ -3,11 +3,13 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Serilog;
+using SuperRes.Deploy.Cli.BuildEngine;
 using SuperRes.Deploy.Cli.Hosting;
 using SuperRes.Deploy.Cli.Inspect;
 using SuperRes.Deploy.Cli.Package;
 using SuperRes.Deploy.Engines;
 using SuperRes.Deploy.Engines.Analysis;
+using SuperRes.Deploy.Engines.Building;
 using SuperRes.Deploy.Engines.Configuration;
 using SuperRes.Deploy.Engines.Graph;
 using SuperRes.Deploy.Engines.Onnx;
@@ -100,6 +102,16 @@ public sealed class PipelineCommand : VerbCommand<PipelineOptions>
         return failed?.ExitCode ?? (int)ExitCode.Ok;
     }
 
+    /// <summary>build-engine's log into the pipeline's (debug lines at debug level).</summary>
+    private sealed class PipelineBuildLog(ILogger log) : IBuildLog
+    {
+        public void Info(string message) => log.Information("build: {Message}", message);
+
+        public void Warning(string message) => log.Warning("build: {Message}", message);
+
+        public void Debug(string message) => log.Debug("build: {Message}", message);
+    }
+
     /// <summary>The state of one pipeline run: the steps so far and what they produced.</summary>
     private sealed class PipelineRun(DeployConfig config, string outDir, PipelineOptions options, ILogger log, TextWriter stdout)
     {
@@ -107,6 +119,8 @@ public sealed class PipelineCommand : VerbCommand<PipelineOptions>
         private readonly List<PipelineStep> _steps = [];
         private OptimizedModelFile? _optimized;
         private BundleValidation? _validation;
+        private BuildPlanSummary? _buildPlan;
+        private string? _engine;
         private PackageResult? _bundle;
 
         public List<PipelineStep> Steps => _steps;
@@ -222,9 +236,41 @@ public sealed class PipelineCommand : VerbCommand<PipelineOptions>
             return new PipelineStep("optimize", PipelineStepStatus.Done, string.Join("; ", _optimized.Summary), Output("optimized model", path));
         }
 
-        // build-engine (TensorRT engine build through the shim) is not part of this build yet.
-        private static PipelineStep Build() => new("build", PipelineStepStatus.NotAvailableYet,
-            "build-engine is not available yet in this build; the pipeline continues on the ONNX Runtime path", Empty);
+        /// <summary>
+        /// build-engine: its dry run first (profiles, validation shapes, cache key: published as the build plan, and
+        /// what package uses), then the build through the TensorRT shim. Without TensorRT the build stops with
+        /// build-engine's exit-4 message and the pipeline continues on the ONNX Runtime path.
+        /// </summary>
+        private PipelineStep Build()
+        {
+            var engineDir = Path.Combine(outDir, "engine");
+            var buildLog = new PipelineBuildLog(log);
+            var pipeline = new EngineBuildPipeline(BuildEngineCommand.Steps);
+            var request = new BuildEngineRequest
+            {
+                Config = config,
+                OutputDirectory = engineDir,
+                CacheDirectory = EngineCache.DefaultDirectory,
+                ToolVersion = PackageCommand.ToolVersion,
+            };
+            var dryRun = pipeline.Run(request with { DryRun = true }, buildLog);
+            _buildPlan = PackagingSteps.ReadPlan(dryRun.Plan);
+            var outputs = Output("build plan", dryRun.PlanPath!);
+            var profiles = $"{_buildPlan.Profiles.Count} profile(s) ({(_buildPlan.Profiles.Count > 0 ? _buildPlan.Profiles[0].Source : "none")})";
+            try
+            {
+                var built = pipeline.Run(request, buildLog);
+                _engine = built.EnginePath;
+                outputs["engine"] = built.EnginePath!;
+                outputs["build record"] = built.RecordPath!;
+                var verdict = built.Validation is { } v ? $"; TensorRT vs ONNX Runtime: {(v.Passed ? "passed" : "FAILED")}" : "; not validated (no validation engine in this build)";
+                return new PipelineStep("build", PipelineStepStatus.Done, $"{profiles}{(built.CacheHit ? ", from the engine cache" : string.Empty)}{verdict}", outputs);
+            }
+            catch (DeployException e) when (e.Kind == FailureKind.MissingComponent)
+            {
+                return new PipelineStep("build", PipelineStepStatus.Stopped, $"{e.Message}; continuing on the ONNX Runtime path ({profiles} planned)", outputs);
+            }
+        }
 
         private PipelineStep Validate()
         {
@@ -233,13 +279,13 @@ public sealed class PipelineCommand : VerbCommand<PipelineOptions>
                 return new PipelineStep("validate", PipelineStepStatus.Skipped, "needs the optimized model (optimize did not produce one)", Empty);
             }
 
-            if (!PackagingSteps.ValidationAvailable)
+            if (!PackagingSteps.ValidationAvailable || _buildPlan is null)
             {
                 _validation = PackagingSteps.NotValidated(config, BundleValidation.NotAvailable, $"{PackagingSteps.ValidationMissing} (ORT original vs ORT optimized was not run)");
                 return new PipelineStep("validate", PipelineStepStatus.NotAvailableYet, _validation.Reason!, Empty);
             }
 
-            _validation = PackagingSteps.Validate(config, _optimized.Path, PackagingSteps.Profiles(config, config.ModelPath), m => log.Information("{Message}", m));
+            _validation = PackagingSteps.Validate(config, _optimized.Path, _buildPlan.Profiles, m => log.Information("{Message}", m));
             return _validation.Status switch
             {
                 BundleValidation.NotAvailable => new PipelineStep("validate", PipelineStepStatus.NotAvailableYet, _validation.Reason ?? PackagingSteps.ValidationMissing, Empty),
@@ -260,23 +306,20 @@ public sealed class PipelineCommand : VerbCommand<PipelineOptions>
                 return new PipelineStep("package", PipelineStepStatus.Skipped, "an earlier step failed", Empty);
             }
 
-            try
-            {
-                _bundle = PackageBuilder.Build(
-                    new PackageRequest
-                    {
-                        Config = config,
-                        OutputPath = Path.Combine(outDir, config.Name + ".tar.gz"),
-                        Optimized = _optimized,
-                        Validation = _validation,
-                        ToolVersion = PackageCommand.ToolVersion,
-                    },
-                    m => log.Information("{Message}", m));
-            }
-            catch (DeployException e) when (e.Kind == FailureKind.MissingComponent && !PackagingSteps.PlannerAvailable && e.Message.StartsWith(PackagingSteps.PlannerMissing, StringComparison.Ordinal))
-            {
-                return new PipelineStep("package", PipelineStepStatus.NotAvailableYet, e.Message, Empty);
-            }
+            _bundle = PackageBuilder.Build(
+                new PackageRequest
+                {
+                    Config = config,
+                    OutputPath = Path.Combine(outDir, config.Name + ".tar.gz"),
+                    Optimized = _optimized,
+                    Validation = _validation,
+                    BuildPlan = _buildPlan,
+                    BuildSteps = BuildEngineCommand.Steps,
+                    Plans = _engine is null ? [] : [_engine],
+                    EngineCacheDirectory = null,
+                    ToolVersion = PackageCommand.ToolVersion,
+                },
+                m => log.Information("{Message}", m));
 
             var m = _bundle.Manifest;
             var detail = $"{m.Files.Count + 1} files, {_bundle.Bytes} bytes, {m.Profiles.Count} profile(s), {m.References.Cases.Count} reference case(s), engine: {m.Engine}";
