@@ -4,6 +4,7 @@ using SuperRes.Deploy.Benchmarks;
 
 // Usage: dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- compare [--size 4096] [--runs 7]
 //        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- graph [--runs 15]
+//        dotnet run -c Release --project tests/SuperRes.Deploy.Benchmarks -- validate [--size 256] [--runs 5]
 // Each benchmark prints the median of its runs for every variant, side by side, and the ratios between them.
 var arguments = args.ToList();
 var name = arguments.Count > 0 ? arguments[0] : "compare";
@@ -22,8 +23,11 @@ switch (name)
     case "graph":
         GraphAnalysisBenchmark.Run(Option("--runs", 15));
         return 0;
+    case "validate":
+        ValidationOverheadBenchmark.Run(Option("--size", 256), Option("--runs", 5));
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{name}'; available: compare, graph");
+        Console.Error.WriteLine($"unknown benchmark '{name}'; available: compare, graph, validate");
         return 2;
 }
 

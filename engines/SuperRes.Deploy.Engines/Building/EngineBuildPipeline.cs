@@ -233,7 +233,7 @@ public sealed class EngineBuildPipeline(EngineBuildSteps steps)
                 {
                     ["shape"] = c.Shape,
                     ["passed"] = c.Passed,
-                    ["maxAbsError"] = c.MaxAbsError,
+                    ["maxAbsError"] = double.IsFinite(c.MaxAbsError) ? c.MaxAbsError : null, // NaN outputs: JSON has no NaN
                     ["psnrDb"] = c.PsnrDb,
                     ["detail"] = c.Detail,
                 })]),

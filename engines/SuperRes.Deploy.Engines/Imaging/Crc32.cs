@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SuperRes.Deploy.Engines.Imaging;
 
 /// <summary>
@@ -15,6 +17,8 @@ internal static class Crc32
     public const uint Start = 0xFFFFFFFFu;
 
     /// <summary>Feeds more bytes into a running value.</summary>
+    /// <remarks>Optimized from the first call: a short-lived process checksums megabytes of IDAT data in few calls.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static uint Append(uint running, ReadOnlySpan<byte> data)
     {
         var table = Table;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 
 namespace SuperRes.Deploy.Engines.Imaging;
 
@@ -80,13 +81,13 @@ public static class Png
         using (var idat = new IdatStream(destination))
         {
             using var zlib = new ZLibStream(idat, new ZLibCompressionOptions { CompressionLevel = options.CompressionLevel }, leaveOpen: true);
-            WriteFilteredRows(image, bitDepth, zlib);
+            WriteFilteredRows(image, bitDepth, options.RowFilter, zlib);
         }
 
         WriteChunk(destination, "IEND"u8, []);
     }
 
-    private static void WriteFilteredRows(Image image, int bitDepth, Stream output)
+    private static void WriteFilteredRows(Image image, int bitDepth, int? fixedFilter, Stream output)
     {
         var bytesPerSample = bitDepth / 8;
         var bytesPerPixel = image.Channels * bytesPerSample;
@@ -109,6 +110,14 @@ public static class Png
         for (var y = 0; y < image.Height; y++)
         {
             InterleaveRow(planes, y, image.Width, bitDepth, current);
+            if (fixedFilter is { } only)
+            {
+                FilterRow(only, current, previous, bytesPerPixel, candidates[only].AsSpan(1));
+                output.Write(candidates[only]);
+                (previous, current) = (current, previous);
+                continue;
+            }
+
             var best = 0;
             var bestCost = long.MaxValue;
             for (var f = 0; f < 5; f++)
@@ -126,6 +135,9 @@ public static class Png
         }
     }
 
+    // AggressiveOptimization on the hot loops: a CLI process calls them a few hundred times at most, which tiered
+    // compilation would run in unoptimized tier-0 code (Vector<T> operations as calls) until it promotes them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InterleaveRow(float[][] planes, int y, int width, int bitDepth, Span<byte> row)
     {
         var channels = planes.Length;
@@ -155,6 +167,7 @@ public static class Png
     }
 
     /// <summary>Applies filter <paramref name="type"/> and returns the sum of |filtered byte as signed|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long FilterRow(int type, ReadOnlySpan<byte> row, ReadOnlySpan<byte> previous, int bpp, Span<byte> output)
     {
         var n = row.Length;

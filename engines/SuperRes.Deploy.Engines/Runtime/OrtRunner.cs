@@ -74,7 +74,7 @@ public sealed class OrtRunner : IInferenceRunner
     {
         ArgumentNullException.ThrowIfNull(inputs);
         cancellationToken.ThrowIfCancellationRequested();
-        CheckInputs(inputs);
+        RuntimeChecks.CheckInputs(Inputs, inputs, $"model '{ModelName}'");
 
         var names = new string[Inputs.Count];
         var values = new List<OrtValue>(Inputs.Count);
@@ -180,47 +180,6 @@ public sealed class OrtRunner : IInferenceRunner
         return options.ModelPath is not null
             ? OrtSession.FromFile(options.ModelPath, sessionOptions)
             : OrtSession.FromBytes(options.ModelBytes!.Value.Span, sessionOptions);
-    }
-
-    private void CheckInputs(IReadOnlyDictionary<string, Tensor> inputs)
-    {
-        foreach (var name in inputs.Keys)
-        {
-            if (!Inputs.Any(i => i.Name == name))
-            {
-                throw DeployException.BadInput(
-                    $"model '{ModelName}' has no input named '{name}' (inputs: {string.Join(", ", Inputs.Select(i => i.Name))})");
-            }
-        }
-
-        foreach (var info in Inputs)
-        {
-            if (!inputs.TryGetValue(info.Name, out var tensor) || tensor is null)
-            {
-                throw DeployException.BadInput($"input '{info.Name}' of model '{ModelName}' is missing (expected {info.Signature})");
-            }
-
-            if (tensor.ElementType != info.ElementType)
-            {
-                throw DeployException.BadInput(
-                    $"input '{info.Name}' of model '{ModelName}' must be {info.ElementType.Name()}, got {tensor.ElementType.Name()}");
-            }
-
-            if (tensor.Rank != info.Rank)
-            {
-                throw DeployException.BadInput(
-                    $"input '{info.Name}' of model '{ModelName}' must have rank {info.Rank} ({info.Signature}), got shape {Tensor.Format(tensor.Shape)}");
-            }
-
-            for (var axis = 0; axis < info.Rank; axis++)
-            {
-                if (info.Dims[axis].Size is { } size && tensor.Shape[axis] != size)
-                {
-                    throw DeployException.BadInput(
-                        $"input '{info.Name}' of model '{ModelName}' must have size {size} on axis {axis} ({info.Signature}), got shape {Tensor.Format(tensor.Shape)}");
-                }
-            }
-        }
     }
 
     private TensorInfo ToTensorInfo(OrtValueInfo info, string role)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace SuperRes.Deploy.Engines.Validation.Metrics;
@@ -45,6 +46,9 @@ public static class Ssim
     }
 
     /// <summary>The mean SSIM of two planes read one row at a time through <paramref name="readRow"/>.</summary>
+    // AggressiveOptimization on the hot loops: a CLI process calls them a few hundred times at most, which tiered
+    // compilation would run in unoptimized tier-0 code (Vector<T> operations as calls) until it promotes them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Mean(int width, int height, RowReader readRow, double peak = 255)
     {
         ArgumentNullException.ThrowIfNull(readRow);
@@ -114,6 +118,7 @@ public static class Ssim
     }
 
     /// <summary>Sum over one row of the SSIM map from the filtered statistics.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SumMapRow(double[][] filtered, double c1, double c2)
     {
         var muA = filtered[0];
@@ -161,6 +166,7 @@ public static class Ssim
     /// 'valid' horizontal Gaussian filtering, output[x] = Σk g[k] · input[x + k], summed in registers; the window is
     /// symmetric (g[k] = g[10 − k]), so pairs of inputs are added before multiplying.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FilterRow(double[] input, double[] output)
     {
         var g = Gaussian;
@@ -194,6 +200,7 @@ public static class Ssim
     }
 
     /// <summary>'valid' vertical Gaussian filtering of the 11 ring rows starting at slot <paramref name="top"/> (symmetric, like <see cref="FilterRow"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FilterColumns(double[][] ring, int top, double[] output)
     {
         var g = Gaussian;
@@ -236,6 +243,7 @@ public static class Ssim
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Multiply(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> product)
     {
         var i = 0;

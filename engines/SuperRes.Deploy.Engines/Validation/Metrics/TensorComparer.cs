@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace SuperRes.Deploy.Engines.Validation.Metrics;
@@ -168,6 +169,9 @@ public static class TensorComparer
     }
 
     /// <summary>abs and rel errors of a chunk in float32, vectorised; NaN errors are stored as <see cref="NaNSentinel"/>.</summary>
+    // AggressiveOptimization on the hot loops: a CLI process calls them a few hundred times at most, which tiered
+    // compilation would run in unoptimized tier-0 code (Vector<T> operations as calls) until it promotes them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Errors(ReadOnlySpan<float> c, ReadOnlySpan<float> r, Span<float> abs, Span<float> rel, bool infinitiesCompareEqual)
     {
         var vc = MemoryMarshal.Cast<float, Vector<float>>(c);
@@ -215,6 +219,7 @@ public static class TensorComparer
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static NonFiniteCounts CountNonFinite(ReadOnlySpan<float> values, bool any)
     {
         long nan = 0, positive = 0, negative = 0;
@@ -311,7 +316,7 @@ public static class TensorComparer
                 Parallel.For(0, planes, p =>
                 {
                     var offset = p * planeLength;
-                    perPlane[p] = Ssim.Mean(width, height, (y, refRow, candRow) =>
+                    perPlane[p] = Ssim.Mean(width, height, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y, refRow, candRow) =>
                     {
                         var from = offset + ((long)y * width);
                         for (var x = 0; x < width; x++)
@@ -439,6 +444,7 @@ public static class TensorComparer
 
         public bool ReferenceHasNonFinite => !double.IsFinite(SumReferenceSquared);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Chunk(ReadOnlySpan<float> c, ReadOnlySpan<float> r, Span<float> abs, Span<float> rel, long start)
         {
             Errors(c, r, abs, rel, _infinitiesEqual);
@@ -678,6 +684,7 @@ public static class TensorComparer
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Refine(ReadOnlySpan<float> values)
         {
             var slots = _slot;
