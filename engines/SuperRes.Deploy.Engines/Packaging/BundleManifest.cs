@@ -273,6 +273,9 @@ public sealed record BundleValidation
 
     public static IReadOnlyList<string> Statuses { get; } = [Passed, Failed, Skipped, NotAvailable];
 
+    /// <summary>PSNR recorded for identical outputs (JSON has no infinity).</summary>
+    public const double PsnrCap = 999;
+
     /// <summary>One of <see cref="Statuses"/>.</summary>
     public required string Status { get; init; }
 
@@ -295,6 +298,9 @@ public sealed record BundleValidation
     public double? MinPsnrDb { get; init; }
 
     public required IReadOnlyList<BundleValidationCase> Cases { get; init; }
+
+    /// <summary>Path in the bundle of the validation report (validation.json), or null when none is shipped.</summary>
+    public string? Report { get; init; }
 }
 
 /// <summary>One validation shape's result.</summary>
@@ -305,10 +311,11 @@ public sealed record BundleValidationCase
 
     public required bool Passed { get; init; }
 
-    public required double MaxAbsError { get; init; }
+    /// <summary>Largest absolute error over the outputs; null when not defined (non-finite outputs).</summary>
+    public required double? MaxAbsError { get; init; }
 
-    /// <summary>PSNR in dB (may be +∞ for identical outputs, written as a large finite number: 999).</summary>
-    public required double PsnrDb { get; init; }
+    /// <summary>Lowest PSNR in dB over the outputs, capped at 999 for identical outputs; null when not defined.</summary>
+    public required double? PsnrDb { get; init; }
 }
 
 /// <summary>The reference cases and the tolerance the device applies.</summary>

@@ -32,6 +32,12 @@ public sealed record PackageRequest
     /// <summary>An already computed validation summary (the pipeline's validate step); null: run it (unless skipped).</summary>
     public BundleValidation? Validation { get; init; }
 
+    /// <summary>The validation.json behind <see cref="Validation"/>, shipped in the bundle when given.</summary>
+    public string? ValidationReport { get; init; }
+
+    /// <summary>ONNX Runtime intra-op threads for validation and references (0 = its default).</summary>
+    public int Threads { get; init; }
+
     /// <summary>build-engine's plan for this config (the pipeline's build step made it); null: run build-engine's dry run.</summary>
     public BuildPlanSummary? BuildPlan { get; init; }
 
@@ -63,6 +69,9 @@ public sealed record PackageResult(string BundlePath, long Bytes, BundleManifest
 /// </summary>
 public static class PackageBuilder
 {
+    /// <summary>Where the validation report goes in the bundle.</summary>
+    public const string ValidationReportPath = "validation/validation.json";
+
     public static PackageResult Build(PackageRequest request, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -158,13 +167,29 @@ public static class PackageBuilder
             }
         }
 
-        var validation = request.Validation
-            ?? (request.SkipValidation
-                ? PackagingSteps.NotValidated(config, BundleValidation.Skipped, "skipped (--skip-validation)")
-                : PackagingSteps.Validate(config, stagedModel, profiles, log));
-        if (validation.Status == BundleValidation.NotAvailable)
+        var validation = request.Validation;
+        var validationReport = request.ValidationReport;
+        if (validation is null && request.SkipValidation)
         {
-            notes.Add($"validation: {validation.Reason}");
+            validation = PackagingSteps.NotValidated(config, BundleValidation.Skipped, "skipped (--skip-validation)");
+        }
+        else if (validation is null)
+        {
+            var reportDirectory = Path.Combine(planDirectory, "validation");
+            (validation, var files) = PackagingSteps.Validate(
+                config, stagedModel, buildPlan.ValidationShapes, reportDirectory, request.ToolVersion, request.Threads, previews: false, log, cancellationToken);
+            validationReport = files?.Json;
+        }
+
+        if (validation.Status is BundleValidation.NotAvailable or BundleValidation.Failed)
+        {
+            notes.Add($"validation {validation.Status}: {validation.Reason}");
+        }
+
+        if (validationReport is not null)
+        {
+            WriteBytes(staging, ValidationReportPath, File.ReadAllBytes(validationReport));
+            validation = validation with { Report = ValidationReportPath };
         }
 
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using SuperRes.Deploy.Engines.Building;
 using SuperRes.Deploy.Engines.Configuration;
+using SuperRes.Deploy.Engines.Validation;
+using SuperRes.Deploy.Engines.Validation.Reports;
 
 namespace SuperRes.Deploy.Engines.Packaging;
 
@@ -32,11 +34,10 @@ public static class PackagingSteps
     public static bool OptimizeAvailable => false;
 
     /// <summary>Whether the validation engine is part of this build.</summary>
-    public static bool ValidationAvailable => false;
+    public static bool ValidationAvailable => true;
 
     /// <summary>Why a step is missing, for messages.</summary>
     public const string OptimizeMissing = "the optimize step (graph passes) is not available yet in this build";
-    public const string ValidationMissing = "the validation engine is not available yet in this build";
 
     /// <summary>True when the config asks for at least one pass.</summary>
     public static bool AsksForPasses(OptimizeSettings settings)
@@ -136,14 +137,68 @@ public static class PackagingSteps
         return lookup.Hit ? (lookup.Plan, lookup.Record, "hit") : (null, null, lookup.Reason);
     }
 
-    /// <summary>ORT original vs ORT optimized at the validation shapes.</summary>
-    public static BundleValidation Validate(DeployConfig config, string optimizedModel, IReadOnlyList<BundleProfile> profiles, Action<string>? log = null)
+    /// <summary>
+    /// ORT original vs ORT optimized (with the project's custom-op library when the model uses FusedAttention) at
+    /// <paramref name="shapes"/> (the config's validation shapes, else each profile's min/opt/max: build-engine's plan),
+    /// with the config's inputs and tolerances, through the validation engine (<see cref="ModelValidator"/>). The four
+    /// reports go to <paramref name="reportDirectory"/> when given. Failed checks are a "failed" summary, not an exception.
+    /// </summary>
+    public static (BundleValidation Summary, ValidationReportFiles? Files) Validate(
+        DeployConfig config, string optimizedModel, IReadOnlyList<IReadOnlyList<ShapeSpec>> shapes, string? reportDirectory,
+        string? toolVersion = null, int threads = 0, bool previews = true, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
-        _ = optimizedModel;
-        _ = profiles;
-        log?.Invoke($"validate: {ValidationMissing}");
-        return NotValidated(config, BundleValidation.NotAvailable, $"{ValidationMissing} (ORT original vs ORT optimized was not run)");
+        ArgumentNullException.ThrowIfNull(shapes);
+        var report = ModelValidator.Validate(new ValidationRequest
+        {
+            ReferencePath = config.ModelPath,
+            CandidatePath = optimizedModel,
+            Config = config,
+            Shapes = shapes,
+            Inputs = ValidationInputs.Parse(config.Validation.Inputs, config.Validation.Seed, config.Io.ValueRange) with { ImageInput = config.Io.Input },
+            Criteria = ValidationCriteria.FromSettings(config.Validation),
+            Threads = threads,
+            Previews = previews && reportDirectory is not null,
+            ToolVersion = toolVersion,
+        }, m => log?.Invoke($"validate: {m}"), cancellationToken);
+        ValidationReportFiles? files = null;
+        if (reportDirectory is not null)
+        {
+            (report, files) = ValidationReportWriter.Write(report, reportDirectory);
+        }
+
+        return (Summarize(config, report), files);
+    }
+
+    /// <summary>The manifest's summary of a validation report.</summary>
+    public static BundleValidation Summarize(DeployConfig config, ValidationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(report);
+        var cases = report.Cases.Select(c => new BundleValidationCase
+        {
+            Shape = c.Label,
+            Passed = c.Passed,
+            MaxAbsError = Finite(c.Outputs.Select(o => o.Comparison?.AbsoluteError.Max ?? double.NaN).DefaultIfEmpty(double.NaN).Max()),
+            PsnrDb = Psnr(c.Outputs.Select(o => o.Comparison?.Psnr ?? double.NaN).DefaultIfEmpty(double.NaN).Min()),
+        }).ToList();
+        return new BundleValidation
+        {
+            Status = report.Passed ? BundleValidation.Passed : BundleValidation.Failed,
+            Reason = report.Passed ? null : report.Summary,
+            Comparison = $"{report.ReferenceRunner.Backend} {report.ReferenceRunner.Version}: {Path.GetFileName(report.Reference.Path)} (original) vs {Path.GetFileName(report.Candidate.Path)} (optimized; {report.CandidateRunner.Detail})",
+            Atol = config.Validation.Atol,
+            Rtol = config.Validation.Rtol,
+            Check = config.Validation.Check,
+            MaxAbsError = cases.Any(c => c.MaxAbsError is not null) ? cases.Max(c => c.MaxAbsError) : null,
+            MinPsnrDb = cases.Any(c => c.PsnrDb is not null) ? cases.Min(c => c.PsnrDb) : null,
+            Cases = cases,
+        };
+
+        static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+        // JSON has no infinity: identical outputs are recorded as 999 dB; NaN (non-finite outputs) as null.
+        static double? Psnr(double value) => double.IsNaN(value) ? null : Math.Min(value, BundleValidation.PsnrCap);
     }
 
     /// <summary>A validation section for a bundle whose validation did not run.</summary>

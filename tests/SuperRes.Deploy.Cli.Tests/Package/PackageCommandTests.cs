@@ -56,7 +56,7 @@ public sealed class PackageCommandTests : IDisposable
         {
             var verify = Run([.. verb, bundle]);
             Assert.True(verify.Code == 0, verify.Stdout + verify.Stderr);
-            Assert.Contains("ok    12 files match their sha256 and size in manifest.json; none missing, none extra", verify.Stdout, StringComparison.Ordinal);
+            Assert.Contains("ok    13 files match their sha256 and size in manifest.json; none missing, none extra", verify.Stdout, StringComparison.Ordinal);
             Assert.EndsWith("verification passed\n", verify.Stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         }
 

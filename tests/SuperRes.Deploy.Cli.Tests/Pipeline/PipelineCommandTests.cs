@@ -36,6 +36,7 @@ public sealed class PipelineCommandTests : IDisposable
         Assert.Equal(["inspect", "optimize", "build", "validate", "package", "upscale"], steps.Keys);
         Assert.Equal("done", steps["inspect"]);
         Assert.Equal("done", steps["optimize"]);
+        Assert.Equal("done", steps["validate"]);
         Assert.Equal("done", steps["package"]);
         Assert.All(steps.Values, s => Assert.Contains(s, AcceptableStatuses));
 
@@ -44,6 +45,8 @@ public sealed class PipelineCommandTests : IDisposable
             .SelectMany(s => s.GetProperty("outputs").EnumerateObject().Select(o => (o.Name, Path: o.Value.GetString()!))).ToList();
         Assert.Contains(outputs, o => o.Name == "inspect report");
         Assert.Contains(outputs, o => o.Name == "bundle");
+        Assert.Contains(outputs, o => o.Name == "build plan");
+        Assert.EndsWith("validation.html", outputs.Single(o => o.Name == "validation report").Path, StringComparison.Ordinal);
         Assert.All(outputs, o => Assert.True(File.Exists(o.Path), $"{o.Name}: {o.Path} does not exist"));
         var tail = stdout[stdout.IndexOf("\noutputs:\n", StringComparison.Ordinal)..];
         foreach (var (name, path) in outputs)

@@ -87,6 +87,24 @@ public sealed class BundleManifestTests(PlainSrBundleFixture bundle) : IClassFix
     }
 
     [Fact]
+    public void The_validation_summary_comes_from_the_validation_engine_at_each_profile_min_opt_max()
+    {
+        var v = bundle.Manifest.Validation;
+        Assert.Equal(BundleValidation.Passed, v.Status);
+        Assert.Null(v.Reason);
+        Assert.Equal(
+            ["input:1x3x8x8", "input:1x3x24x24", "input:1x3x48x48", "input:1x3x16x16", "input:1x3x40x32", "input:1x3x64x64"],
+            v.Cases.Select(c => c.Shape));
+        Assert.All(v.Cases, c => Assert.True(c.Passed));
+        Assert.Equal(0, v.MaxAbsError);
+        Assert.Equal(BundleValidation.PsnrCap, v.MinPsnrDb);
+        Assert.StartsWith("onnxruntime 1.30.0: plain_sr.onnx (original) vs plain_sr_x4.optimized.onnx (optimized;", v.Comparison, StringComparison.Ordinal);
+        Assert.Equal(PackageBuilder.ValidationReportPath, v.Report);
+        var report = JsonNode.Parse(TestBundles.ReadEntries(bundle.BundlePath).Single(e => e.Name == v.Report).Content)!;
+        Assert.Equal("srdeploy.validation/1", (string?)report["schema"]);
+    }
+
+    [Fact]
     public void Every_required_field_left_out_is_reported_by_its_path()
     {
         var paths = RequiredPaths(Json(bundle.ManifestBytes), string.Empty).ToList();
@@ -207,7 +225,7 @@ public sealed class BundleManifestTests(PlainSrBundleFixture bundle) : IClassFix
 
     // Members that may be absent (nullable, not `required`).
     private static bool IsOptional(string path) =>
-        path is "model.description" or "plugin" or "build.workspace_bytes" or "validation.reason" or "validation.max_abs_error"
+        path is "model.description" or "plugin" or "build.workspace_bytes" or "validation.reason" or "validation.max_abs_error" or "validation.report"
             or "validation.min_psnr_db" or "references.tolerance.psnr_min" or "references.tolerance.cosine_min";
 
     private static (JsonNode Parent, string Key, int Index) Locate(JsonObject root, string path)

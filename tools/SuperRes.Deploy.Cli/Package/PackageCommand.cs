@@ -55,7 +55,7 @@ public sealed class PackageCommand : VerbCommand<PackageOptions>
         stdout.WriteLine($"  precision   {m.Precision.Precision}, {m.Precision.Typing}");
         stdout.WriteLine($"  profiles    {m.Profiles.Count} ({string.Join("; ", m.Profiles.Select(p => string.Join(",", p.Inputs.Select(i => $"{i.Name} {string.Join('x', i.Min)}..{string.Join('x', i.Max)}"))))})");
         stdout.WriteLine($"  plugin      {(m.Plugin is { } p ? $"{p.Name} v{p.Version}: sources in {p.SourceDirectory} (sha256 {p.SourceSha256[..12]}…){(p.Library is not null ? $", prebuilt {p.LibraryMachine} library" : string.Empty)}" : "none (no custom op)")}");
-        stdout.WriteLine($"  validation  {m.Validation.Status}{(m.Validation.Reason is { } r ? $": {r}" : string.Empty)}{(m.Validation.MaxAbsError is { } e ? $" (max abs {e:g3}, min PSNR {m.Validation.MinPsnrDb:0.00} dB)" : string.Empty)}");
+        stdout.WriteLine($"  validation  {m.Validation.Status}{(m.Validation.Reason is { } r ? $": {r}" : string.Empty)}{(m.Validation.MaxAbsError is { } e ? $" (max abs {e:g3}{(m.Validation.MinPsnrDb is { } psnr ? $", min PSNR {psnr:0.00} dB" : string.Empty)})" : string.Empty)}");
         stdout.WriteLine($"  references  {m.References.Cases.Count} case(s): {string.Join(", ", m.References.Cases.Select(c => c.Name))}");
         stdout.WriteLine($"  engine      {(m.Plans.Count == 0 ? m.Engine : string.Join("; ", m.Plans.Select(p => $"{p.File} (TensorRT {p.TensorRtVersion})")))}");
         stdout.WriteLine($"  on device   tar -xzf {Path.GetFileName(result.BundlePath)} && {m.Device.Script}");

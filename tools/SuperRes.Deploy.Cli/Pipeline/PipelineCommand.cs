@@ -119,6 +119,7 @@ public sealed class PipelineCommand : VerbCommand<PipelineOptions>
         private readonly List<PipelineStep> _steps = [];
         private OptimizedModelFile? _optimized;
         private BundleValidation? _validation;
+        private string? _validationReport;
         private BuildPlanSummary? _buildPlan;
         private string? _engine;
         private PackageResult? _bundle;
@@ -279,20 +280,26 @@ public sealed class PipelineCommand : VerbCommand<PipelineOptions>
                 return new PipelineStep("validate", PipelineStepStatus.Skipped, "needs the optimized model (optimize did not produce one)", Empty);
             }
 
-            if (!PackagingSteps.ValidationAvailable || _buildPlan is null)
+            if (_buildPlan is null)
             {
-                _validation = PackagingSteps.NotValidated(config, BundleValidation.NotAvailable, $"{PackagingSteps.ValidationMissing} (ORT original vs ORT optimized was not run)");
-                return new PipelineStep("validate", PipelineStepStatus.NotAvailableYet, _validation.Reason!, Empty);
+                return new PipelineStep("validate", PipelineStepStatus.Skipped, "needs build-engine's plan for the validation shapes (the build step did not make one)", Empty);
             }
 
-            _validation = PackagingSteps.Validate(config, _optimized.Path, _buildPlan.Profiles, m => log.Information("{Message}", m));
-            return _validation.Status switch
-            {
-                BundleValidation.NotAvailable => new PipelineStep("validate", PipelineStepStatus.NotAvailableYet, _validation.Reason ?? PackagingSteps.ValidationMissing, Empty),
-                BundleValidation.Failed => new PipelineStep("validate", PipelineStepStatus.Failed, _validation.Reason ?? "validation failed", Empty, (int)ExitCode.CheckFailed),
-                _ => new PipelineStep("validate", PipelineStepStatus.Done, _validation.Status, Empty),
-            };
+            var (summary, files) = PackagingSteps.Validate(
+                config, _optimized.Path, _buildPlan.ValidationShapes, Path.Combine(outDir, "validation"), PackageCommand.ToolVersion, options.Threads,
+                previews: true, m => log.Information("{Message}", m));
+            _validation = summary;
+            _validationReport = files?.Json;
+            var outputs = files is null ? new Dictionary<string, string>() : Output("validation report", files.Html);
+            var detail = summary.Status == BundleValidation.Passed
+                ? $"ORT original vs ORT optimized at {summary.Cases.Count} shape(s): passed (max abs {Number(summary.MaxAbsError)}, min PSNR {Number(summary.MinPsnrDb)} dB)"
+                : $"ORT original vs ORT optimized: {summary.Reason}";
+            return summary.Status == BundleValidation.Passed
+                ? new PipelineStep("validate", PipelineStepStatus.Done, detail, outputs)
+                : new PipelineStep("validate", PipelineStepStatus.Failed, detail, outputs, (int)ExitCode.CheckFailed);
         }
+
+        private static string Number(double? value) => value is { } v ? v.ToString("g3", CultureInfo.InvariantCulture) : "-";
 
         private PipelineStep Package()
         {
@@ -313,6 +320,8 @@ public sealed class PipelineCommand : VerbCommand<PipelineOptions>
                     OutputPath = Path.Combine(outDir, config.Name + ".tar.gz"),
                     Optimized = _optimized,
                     Validation = _validation,
+                    ValidationReport = _validationReport,
+                    Threads = options.Threads,
                     BuildPlan = _buildPlan,
                     BuildSteps = BuildEngineCommand.Steps,
                     Plans = _engine is null ? [] : [_engine],
