@@ -56,7 +56,7 @@ internal static class GraphAnalysisBenchmark
         Console.WriteLine($"  (checksum {checksum})");
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -75,6 +75,7 @@ public interface IModelOptimizer
 /// <param name="Shapes">The input shapes to compare at (each profile's min, opt and max unless the config lists shapes).</param>
 /// <param name="Settings">Tolerances and inputs (the config's validation section).</param>
 /// <param name="ReportDirectory">Where the validation report may be written (published with the engine).</param>
+/// <param name="ValueRange">The inputs' value range (the config's <c>io.value_range</c>).</param>
 public sealed record EngineValidationRequest(
     string ReferenceModelPath,
     ReadOnlyMemory<byte> Plan,
@@ -82,7 +83,8 @@ public sealed record EngineValidationRequest(
     IReadOnlyList<string> PluginLibraries,
     IReadOnlyList<IReadOnlyList<ShapeSpec>> Shapes,
     ValidationSettings Settings,
-    string ReportDirectory);
+    string ReportDirectory,
+    (double Min, double Max) ValueRange);
 
 /// <summary>One compared shape.</summary>
 public sealed record EngineValidationCase(string Shape, bool Passed, double MaxAbsError, double? PsnrDb, string Detail);
@@ -117,6 +119,13 @@ public sealed record EngineBuildSteps
     /// <summary>Reads the TensorRT environment (the shim's probe).</summary>
     public Func<TensorRtEnvironment> ProbeTensorRt { get; init; } = TensorRtEnvironment.Probe;
 
-    /// <summary>The steps this build of srdeploy has.</summary>
-    public static EngineBuildSteps Default { get; } = new();
+    /// <summary>
+    /// The steps this build of srdeploy has: the graph passes (engines/Passes) at the optimize seam and the validation
+    /// engine (engines/Validation, TensorRT runner vs ONNX Runtime) at the validate seam.
+    /// </summary>
+    public static EngineBuildSteps Default { get; } = new()
+    {
+        Optimizer = new Passes.PassesModelOptimizer(),
+        Validator = new Validation.EngineValidator(),
+    };
 }

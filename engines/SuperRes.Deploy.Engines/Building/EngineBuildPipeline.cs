@@ -224,7 +224,7 @@ public sealed class EngineBuildPipeline(EngineBuildSteps steps)
         {
             var reportDirectory = staging.StageDirectory(config.Name + ".validation");
             validation = steps.Validator.Validate(new EngineValidationRequest(modelPath, planBytes, Path.GetFileName(enginePath),
-                [.. plugins.Select(p => p.Path!)], validationShapes, config.Validation, reportDirectory), log, cancellationToken);
+                [.. plugins.Select(p => p.Path!)], validationShapes, config.Validation, reportDirectory, config.Io.ValueRange), log, cancellationToken);
             validationJson = new JsonObject
             {
                 ["status"] = validation.Passed ? "passed" : "failed",

@@ -73,6 +73,9 @@ public sealed record OptimizeSettings
     public bool FoldConstants { get; init; } = true;
     public IReadOnlyList<string> ExcludeOpTypes { get; init; } = [];
     public IReadOnlyList<string> ExcludeNodes { get; init; } = [];
+
+    /// <summary>fp16 or fp32: where FusedAttention nodes compute in an fp16 model (fp16 for TensorRT, fp32 for ONNX Runtime on the CPU).</summary>
+    public string Fp16Attention { get; init; } = "fp16";
 }
 
 /// <summary>One explicit optimization profile: min/opt/max shapes per input.</summary>

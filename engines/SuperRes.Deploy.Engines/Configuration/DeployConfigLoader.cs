@@ -171,7 +171,13 @@ public static class DeployConfigLoader
 
         private OptimizeSettings ReadOptimize(YamlNode node)
         {
-            var map = Map(node, "optimize", "fuse_attention", "fp16", "keep_io_types", "fold_constants", "exclude_op_types", "exclude_nodes");
+            var map = Map(node, "optimize", "fuse_attention", "fp16", "keep_io_types", "fold_constants", "exclude_op_types", "exclude_nodes", "fp16_attention");
+            var attention = OptionalString(map, "fp16_attention") ?? "fp16";
+            if (attention is not ("fp16" or "fp32"))
+            {
+                throw Error(map["fp16_attention"], $"optimize.fp16_attention must be fp16 or fp32, not '{attention}'");
+            }
+
             return new OptimizeSettings
             {
                 FuseAttention = OptionalBool(map, "fuse_attention") ?? true,
@@ -180,6 +186,7 @@ public static class DeployConfigLoader
                 FoldConstants = OptionalBool(map, "fold_constants") ?? true,
                 ExcludeOpTypes = OptionalStrings(map, "exclude_op_types"),
                 ExcludeNodes = OptionalStrings(map, "exclude_nodes"),
+                Fp16Attention = attention,
             };
         }
 

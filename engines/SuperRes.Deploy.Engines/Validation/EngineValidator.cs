@@ -14,9 +14,6 @@ public sealed class EngineValidator : IEngineValidator
     /// <summary>The tool version recorded in the reports (default: the engine assembly's).</summary>
     public string? ToolVersion { get; init; }
 
-    /// <summary>The inputs' value range (the config's <c>io.value_range</c>; the request does not carry it).</summary>
-    public (double Min, double Max) ValueRange { get; init; } = (0, 1);
-
     public EngineValidationSummary Validate(EngineValidationRequest request, IBuildLog log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -39,7 +36,7 @@ public sealed class EngineValidator : IEngineValidator
                 ReferencePath = request.ReferenceModelPath,
                 CandidatePath = planPath,
                 Shapes = request.Shapes,
-                Inputs = ValidationInputs.Parse(request.Settings.Inputs, request.Settings.Seed, ValueRange),
+                Inputs = ValidationInputs.Parse(request.Settings.Inputs, request.Settings.Seed, request.ValueRange),
                 Criteria = ValidationCriteria.FromSettings(request.Settings),
                 PluginLibraries = request.PluginLibraries,
                 ExerciseEveryProfile = true,

@@ -73,4 +73,62 @@ public sealed class DoctorCommandTests
         Assert.Contains("[absent ] FusedAttention TensorRT plugin (optional)", stdout);
         Assert.Contains("ONNX Runtime path: ready. TensorRT path: ready, except engines of models with FusedAttention nodes", stdout);
     }
+
+    [Fact]
+    public void Without_the_shim_TensorRT_and_CUDA_are_probed_directly_and_the_missing_shim_is_named()
+    {
+        var nvidiaDouble = Path.Combine(Path.GetDirectoryName(TrtDoubleControl.DoublePath)!, "libsrd_nvidia_version_double.so");
+        var saved = DoctorCommand.Probes;
+        DoctorCommand.Probes = saved with
+        {
+            TensorRt = () => new SuperRes.Deploy.Interop.TensorRT.TrtProbeResult(false, null, ["application folder: libsrd_trt.so: no such file"], null,
+                string.Empty, [], "the shim is not loaded"),
+            Nvidia = () => SuperRes.Deploy.Interop.TensorRT.NvidiaLibraryProbe.Probe(
+                ["libnvinfer.so.99-absent", nvidiaDouble], [nvidiaDouble], [nvidiaDouble], [nvidiaDouble]),
+        };
+        try
+        {
+            var (code, stdout, stderr) = Run("doctor", "--json");
+
+            Assert.True(code == 0, stderr);
+            var components = ((JsonObject)JsonNode.Parse(stdout)!)["components"]!.AsArray().ToDictionary(c => (string)c!["name"]!, c => c!);
+            Assert.False((bool)components["tensorrt-shim"]["found"]!);
+            Assert.True((bool)components["tensorrt"]["found"]!);
+            Assert.Equal("10.3.0", (string?)components["tensorrt"]["version"]);
+            Assert.Contains("the srdeploy shim is not built", (string?)components["tensorrt"]["detail"]);
+            Assert.Equal(["libnvinfer.so.99-absent: not found", $"{nvidiaDouble}: loaded, version 10.3.0"],
+                components["tensorrt"]["trace"]!.AsArray().Select(n => (string)n!));
+            Assert.Equal("runtime 12.6, driver 12.6", (string?)components["cuda"]["version"]);
+            Assert.Contains("1 GPU(s)", (string?)components["cuda"]["detail"]);
+        }
+        finally
+        {
+            DoctorCommand.Probes = saved;
+        }
+    }
+
+    [Fact]
+    public void Without_the_shim_or_TensorRT_every_library_is_reported_absent_with_the_names_tried()
+    {
+        var saved = DoctorCommand.Probes;
+        DoctorCommand.Probes = saved with
+        {
+            TensorRt = () => new SuperRes.Deploy.Interop.TensorRT.TrtProbeResult(false, null, [], null, string.Empty, [], "the shim is not loaded"),
+            Nvidia = () => SuperRes.Deploy.Interop.TensorRT.NvidiaLibraryProbe.Probe(["libnvinfer.so.99-absent"], ["libnvonnxparser.so.99-absent"],
+                ["libcudart.so.99-absent"], ["libcuda.so.99-absent"]),
+        };
+        try
+        {
+            var (code, stdout, _) = Run("doctor");
+
+            Assert.Equal(0, code);
+            Assert.Contains("not found: install TensorRT 10.x or 11.x (libnvinfer)", stdout);
+            Assert.Contains("tried: libnvinfer.so.99-absent: not found", stdout);
+            Assert.Contains("CUDA runtime (libcudart) not found", stdout);
+        }
+        finally
+        {
+            DoctorCommand.Probes = saved;
+        }
+    }
 }

@@ -70,7 +70,7 @@ public sealed class PipelineSeamTests : IDisposable
     public void The_optimized_model_is_what_TensorRT_parses_and_what_the_record_and_cache_key_hash()
     {
         var optimizer = new RenamingOptimizerDouble();
-        var pipeline = new EngineBuildPipeline(EngineBuildSteps.Default with { Optimizer = optimizer });
+        var pipeline = new EngineBuildPipeline(EngineBuildSteps.Default with { Optimizer = optimizer, Validator = null });
 
         var result = pipeline.Run(Request(), new CollectingBuildLog());
 
@@ -101,7 +101,7 @@ public sealed class PipelineSeamTests : IDisposable
     public void On_TensorRT_10_16_fp16_asks_the_optimizer_for_an_fp16_model_and_refuses_one_that_is_not()
     {
         var optimizer = new RenamingOptimizerDouble(claimsFp16: false);
-        var pipeline = new EngineBuildPipeline(EngineBuildSteps.Default with { Optimizer = optimizer });
+        var pipeline = new EngineBuildPipeline(EngineBuildSteps.Default with { Optimizer = optimizer, Validator = null });
 
         Assert.Throws<InvalidOperationException>(() => pipeline.Run(Request(fp16: true), new CollectingBuildLog()));
 
@@ -115,7 +115,7 @@ public sealed class PipelineSeamTests : IDisposable
     {
         TrtDoubleControl.SetTensorRtVersion(101100);
         var optimizer = new RenamingOptimizerDouble();
-        var pipeline = new EngineBuildPipeline(EngineBuildSteps.Default with { Optimizer = optimizer });
+        var pipeline = new EngineBuildPipeline(EngineBuildSteps.Default with { Optimizer = optimizer, Validator = null });
 
         pipeline.Run(Request(fp16: true), new CollectingBuildLog());
 

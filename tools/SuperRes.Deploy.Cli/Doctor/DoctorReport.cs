@@ -30,6 +30,9 @@ public sealed record DoctorProbes
 
     public Func<string, LocatedLibrary> Library { get; init; } = PluginLibraries.Locate;
 
+    /// <summary>TensorRT and CUDA looked for directly (used when the shim is not loaded).</summary>
+    public Func<NvidiaProbeResult> Nvidia { get; init; } = NvidiaLibraryProbe.Probe;
+
     public static DoctorProbes Default { get; } = new();
 }
 
@@ -63,26 +66,16 @@ public static class DoctorReport
             trt.ShimLoaded ? "loaded" : $"not loaded: build it with TensorRT headers (cmake -DSRD_TENSORRT_INCLUDE_DIR=...) or set {TrtShimLibrary.EnvironmentVariable}",
             trt.ShimTrace));
 
-        var native = trt.NativeTrace.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var info = trt.Library;
-        components.Add(new DoctorComponent("tensorrt", "TensorRT (libnvinfer)", false, "build-engine and TensorRT validation", info?.TensorRtLoaded ?? false,
-            info?.RuntimeTensorRtVersion?.ToString(), null, null,
-            info is null ? "not checked: the shim is not loaded"
-                : info.TensorRtLoaded ? $"TensorRT {info.RuntimeTensorRtVersion} loaded" : $"not loaded: {trt.Problem ?? "unknown reason"}",
-            [.. native.Where(l => l.Contains("nvinfer", StringComparison.Ordinal) && !l.Contains("nvinfer_plugin", StringComparison.Ordinal))]));
-        components.Add(new DoctorComponent("tensorrt-onnx-parser", "TensorRT ONNX parser (libnvonnxparser)", false, "build-engine", info?.OnnxParserLoaded ?? false,
-            info?.OnnxParserVersion?.ToString(), null, null,
-            info is null ? "not checked: the shim is not loaded" : info.OnnxParserLoaded ? $"ONNX parser {info.OnnxParserVersion} loaded" : "not loaded",
-            [.. native.Where(l => l.Contains("nvonnxparser", StringComparison.Ordinal))]));
-        var devices = trt.Devices;
-        components.Add(new DoctorComponent("cuda", "CUDA runtime, driver and GPUs", false, "build-engine and TensorRT validation", info?.CudaRuntimeLoaded ?? false,
-            info?.CudaRuntimeVersion is { } rt ? $"runtime {rt}, driver {info.CudaDriverVersion?.ToString() ?? "none"}" : null, null, null,
-            info is null ? "not checked: the shim is not loaded"
-                : !info.CudaRuntimeLoaded ? "CUDA runtime not loaded"
-                : devices.Count == 0 ? "CUDA runtime loaded, no GPU"
-                : string.Join("; ", devices.Select(d => string.Create(CultureInfo.InvariantCulture,
-                    $"GPU {d.Device}: {d.SmName}, {d.MultiprocessorCount} SMs, {d.TotalMemoryBytes / (1024.0 * 1024 * 1024):0.#} GiB ({d.FreeMemoryBytes / (1024.0 * 1024 * 1024):0.#} free){(d.Integrated ? ", integrated" : string.Empty)}"))),
-            [.. native.Where(l => l.Contains("cudart", StringComparison.Ordinal))]));
+        if (trt.Library is null)
+        {
+            // Without the shim, TensorRT and CUDA are still looked for directly, so the report says whether the
+            // machine has them (and only lacks the shim) or lacks TensorRT itself.
+            components.AddRange(DirectNvidiaComponents(probes.Nvidia()));
+        }
+        else
+        {
+            components.AddRange(ShimNvidiaComponents(trt));
+        }
 
         var trtPlugin = probes.Library(PluginLibraries.FusedAttentionTensorRt);
         components.Add(Library("trt-fused-attention", "FusedAttention TensorRT plugin", false, "building engines of optimized models (FusedAttention nodes)",
@@ -152,6 +145,52 @@ public static class DoctorReport
             ? $"ONNX Runtime path: ready. {trtPath}"
             : $"missing required: {string.Join(", ", missing)}. {trtPath}");
     }
+
+    private static IEnumerable<DoctorComponent> ShimNvidiaComponents(TrtProbeResult trt)
+    {
+        var native = trt.NativeTrace.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var info = trt.Library!;
+        yield return new DoctorComponent("tensorrt", "TensorRT (libnvinfer)", false, "build-engine and TensorRT validation", info.TensorRtLoaded,
+            info.RuntimeTensorRtVersion?.ToString(), null, null,
+            info.TensorRtLoaded ? $"TensorRT {info.RuntimeTensorRtVersion} loaded" : $"not loaded: {trt.Problem ?? "unknown reason"}",
+            [.. native.Where(l => l.Contains("nvinfer", StringComparison.Ordinal) && !l.Contains("nvinfer_plugin", StringComparison.Ordinal))]);
+        yield return new DoctorComponent("tensorrt-onnx-parser", "TensorRT ONNX parser (libnvonnxparser)", false, "build-engine", info.OnnxParserLoaded,
+            info.OnnxParserVersion?.ToString(), null, null,
+            info.OnnxParserLoaded ? $"ONNX parser {info.OnnxParserVersion} loaded" : "not loaded",
+            [.. native.Where(l => l.Contains("nvonnxparser", StringComparison.Ordinal))]);
+        var devices = trt.Devices;
+        yield return new DoctorComponent("cuda", "CUDA runtime, driver and GPUs", false, "build-engine and TensorRT validation", info.CudaRuntimeLoaded,
+            info.CudaRuntimeVersion is { } rt ? $"runtime {rt}, driver {info.CudaDriverVersion?.ToString() ?? "none"}" : null, null, null,
+            !info.CudaRuntimeLoaded ? "CUDA runtime not loaded"
+                : devices.Count == 0 ? "CUDA runtime loaded, no GPU"
+                : string.Join("; ", devices.Select(d => string.Create(CultureInfo.InvariantCulture,
+                    $"GPU {d.Device}: {d.SmName}, {d.MultiprocessorCount} SMs, {d.TotalMemoryBytes / (1024.0 * 1024 * 1024):0.#} GiB ({d.FreeMemoryBytes / (1024.0 * 1024 * 1024):0.#} free){(d.Integrated ? ", integrated" : string.Empty)}"))),
+            [.. native.Where(l => l.Contains("cudart", StringComparison.Ordinal))]);
+    }
+
+    private static IEnumerable<DoctorComponent> DirectNvidiaComponents(NvidiaProbeResult nvidia)
+    {
+        const string NoShim = "the srdeploy shim is not built, so srdeploy cannot use it yet (cmake -DSRD_TENSORRT_INCLUDE_DIR=...)";
+        yield return Direct("tensorrt", "build-engine and TensorRT validation", nvidia.TensorRt,
+            found: $"TensorRT {nvidia.TensorRt.Version} found ({nvidia.TensorRt.LoadedName}); {NoShim}",
+            missing: "not found: install TensorRT 10.x or 11.x (libnvinfer) and put it on the library path");
+        yield return Direct("tensorrt-onnx-parser", "build-engine", nvidia.OnnxParser,
+            found: $"ONNX parser {nvidia.OnnxParser.Version} found ({nvidia.OnnxParser.LoadedName})",
+            missing: "not found: install TensorRT's ONNX parser (libnvonnxparser)");
+        var runtime = nvidia.CudaRuntime;
+        var driver = nvidia.CudaDriver;
+        var version = runtime.Found || driver.Found ? $"runtime {runtime.Version ?? "none"}, driver {driver.Version ?? "none"}" : null;
+        var detail = !runtime.Found
+            ? "CUDA runtime (libcudart) not found"
+            : !driver.Found ? "CUDA runtime found, but no CUDA driver (libcuda.so.1): no usable GPU"
+            : nvidia.DeviceCount is { } n ? string.Create(CultureInfo.InvariantCulture, $"CUDA runtime and driver found, {n} GPU(s)")
+            : "CUDA runtime and driver found, but the driver did not initialise";
+        yield return new DoctorComponent("cuda", "CUDA runtime, driver and GPUs", false, "build-engine and TensorRT validation",
+            runtime.Found && driver.Found && nvidia.DeviceCount > 0, version, null, null, detail, [.. runtime.Trace, .. driver.Trace]);
+    }
+
+    private static DoctorComponent Direct(string name, string neededFor, NvidiaLibraryStatus status, string found, string missing) =>
+        new(name, status.Name, false, neededFor, status.Found, status.Version, status.LoadedName, null, status.Found ? found : missing, status.Trace);
 
     private static DoctorComponent Library(string name, string title, bool required, string neededFor, LocatedLibrary library, string howToGet) =>
         new(name, title, required, neededFor, library.Found, null, library.Path, library.Sha256,

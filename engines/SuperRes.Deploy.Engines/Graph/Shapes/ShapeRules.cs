@@ -99,6 +99,7 @@ public static partial class ShapeRules
         Add(If, "If");
         Add(Loop, "Loop");
         Add(RandomWithShape, "RandomNormal", "RandomUniform");
+        rules[(OpCatalog.SuperResDomain, OpCatalog.FusedAttentionOp)] = FusedAttention;
         return rules;
     }
 
