@@ -125,6 +125,9 @@ public sealed record BundleOptimization
 
     /// <summary>One line per pass result, as the optimize step reported it.</summary>
     public required IReadOnlyList<string> Summary { get; init; }
+
+    /// <summary>Path in the bundle of the optimize report (srdeploy.optimize/1), or null when no pass ran.</summary>
+    public string? Report { get; init; }
 }
 
 /// <summary>The image I/O contract and every model input and output.</summary>

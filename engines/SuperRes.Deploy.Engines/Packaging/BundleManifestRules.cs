@@ -51,6 +51,7 @@ public static partial class BundleManifestRules
 
         MustBeFile(manifest.Model.Onnx, "model.onnx");
         MustBeFile(manifest.Validation.Report, "validation.report");
+        MustBeFile(manifest.Model.Optimization.Report, "model.optimization.report");
         MustBeFile(manifest.Device.Script, "device.script");
         MustBeFile(manifest.Device.Validator, "device.validator");
         MustBeFile(manifest.Device.CompareModule, "device.compare_module");

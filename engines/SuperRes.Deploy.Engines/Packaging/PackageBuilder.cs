@@ -136,6 +136,18 @@ public static class PackageBuilder
             CopyModel(optimized.Path, stagedModel);
         }
 
+        // The optimize report ships as model/NAME.optimize.json (optimize wrote it there when it ran into staging).
+        string? optimizeReport = null;
+        if (optimized.ReportPath is not null && File.Exists(optimized.ReportPath))
+        {
+            optimizeReport = $"{BundleLayout.ModelDirectory}/{config.Name}.optimize.json";
+            var target = Path.GetFullPath(Path.Combine(staging, optimizeReport));
+            if (!string.Equals(Path.GetFullPath(optimized.ReportPath), target, StringComparison.Ordinal))
+            {
+                File.Copy(optimized.ReportPath, target, overwrite: true);
+            }
+        }
+
         var domains = CustomDomains(stagedModel);
         var usesPlugin = domains.Contains(PluginSourceTree.OnnxDomain);
         cancellationToken.ThrowIfCancellationRequested();
@@ -260,6 +272,7 @@ public static class PackageBuilder
                     FoldConstants = config.Optimize.FoldConstants,
                     FusedAttentionNodes = optimized.FusedAttentionNodes,
                     Summary = optimized.Summary,
+                    Report = optimizeReport,
                 },
                 CustomOpDomains = [.. domains.Order(StringComparer.Ordinal)],
             },

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using SuperRes.Deploy.Engines.Building;
 using SuperRes.Deploy.Engines.Configuration;
+using SuperRes.Deploy.Engines.Onnx;
+using SuperRes.Deploy.Engines.Passes;
 using SuperRes.Deploy.Engines.Validation;
 using SuperRes.Deploy.Engines.Validation.Reports;
 
@@ -11,7 +13,11 @@ namespace SuperRes.Deploy.Engines.Packaging;
 /// <param name="Applied">Whether any pass ran (false when the config asks for none).</param>
 /// <param name="FusedAttentionNodes">FusedAttention nodes in the optimized model.</param>
 /// <param name="Summary">One line per pass result.</param>
-public sealed record OptimizedModelFile(string Path, bool Applied, int FusedAttentionNodes, IReadOnlyList<string> Summary);
+public sealed record OptimizedModelFile(string Path, bool Applied, int FusedAttentionNodes, IReadOnlyList<string> Summary)
+{
+    /// <summary>The optimize report (srdeploy.optimize/1) written beside the model, or null when no pass ran.</summary>
+    public string? ReportPath { get; init; }
+}
 
 /// <summary>
 /// What build-engine's dry run decided for a config: the profiles (explicit, or planned from the targets), the
@@ -31,13 +37,11 @@ public sealed record BuildPlanSummary(
 public static class PackagingSteps
 {
     /// <summary>Whether the optimize passes are part of this build.</summary>
-    public static bool OptimizeAvailable => false;
+    public static bool OptimizeAvailable => true;
 
     /// <summary>Whether the validation engine is part of this build.</summary>
     public static bool ValidationAvailable => true;
 
-    /// <summary>Why a step is missing, for messages.</summary>
-    public const string OptimizeMissing = "the optimize step (graph passes) is not available yet in this build";
 
     /// <summary>True when the config asks for at least one pass.</summary>
     public static bool AsksForPasses(OptimizeSettings settings)
@@ -47,24 +51,56 @@ public static class PackagingSteps
     }
 
     /// <summary>
-    /// Writes the optimized model for <paramref name="config"/> to <paramref name="outputPath"/>. A config that asks for
-    /// no pass gets the original model's bytes, reported as such.
+    /// Writes the optimized model for <paramref name="config"/> to <paramref name="outputPath"/> with the optimize
+    /// passes (<see cref="OptimizePipeline"/>, selected by the config's optimize section: attention fusion into
+    /// FusedAttention, fp16 conversion, cleanup), and the optimize report beside it (<c>NAME.optimize.json</c> for
+    /// <c>NAME.optimized.onnx</c>). A
+    /// config that asks for no pass gets the original model's bytes, reported as such.
     /// </summary>
-    /// <exception cref="DeployException">MissingComponent: passes are asked for and the optimize step is not available.</exception>
     public static OptimizedModelFile Optimize(DeployConfig config, string outputPath, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
         if (!AsksForPasses(config.Optimize))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
             File.Copy(config.ModelPath, outputPath, overwrite: true);
             log?.Invoke("optimize: the config asks for no pass (fuse_attention, fp16 and fold_constants are off): the model is used as given");
             return new OptimizedModelFile(outputPath, false, 0, ["no pass requested by the config: the model is used as given"]);
         }
 
-        throw DeployException.MissingComponent(
-            $"{OptimizeMissing}: cannot make the optimized model config '{config.Name}' asks for (optimize: fuse_attention={Flag(config.Optimize.FuseAttention)}, fp16={Flag(config.Optimize.Fp16)}, fold_constants={Flag(config.Optimize.FoldConstants)})");
+        using var model = OnnxModel.Load(config.ModelPath);
+        var result = OptimizePipeline.Run(model, OptimizeOptions.FromSettings(config.Optimize), m => log?.Invoke($"optimize: {m}"));
+        var report = result.Report;
+        report.OutputPath = Path.GetFullPath(outputPath);
+        model.Save(outputPath);
+        var stem = Path.GetFileNameWithoutExtension(outputPath);
+        stem = stem.EndsWith(".optimized", StringComparison.Ordinal) ? stem[..^".optimized".Length] : stem;
+        var reportPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outputPath))!, stem + ".optimize.json");
+        AtomicFile.WriteAllText(reportPath, report.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        var after = report.After!;
+        var summary = new List<string>
+        {
+            $"passes: {string.Join(", ", report.Passes.Where(p => p.NodesAdded > 0 || p.NodesRemoved > 0).Select(p => p.Name).DefaultIfEmpty("none changed the graph"))}",
+            $"nodes {report.Before.Nodes} -> {after.Nodes}; Reshape+Transpose {report.Before.ReshapeTransposeCount} -> {after.ReshapeTransposeCount}",
+        };
+        if (report.Options.FuseAttention)
+        {
+            summary.Add($"attention: {report.Attention.Count(a => a.Fused)} of {report.Attention.Count} candidates fused into FusedAttention");
+        }
+
+        if (report.Precision is { } precision)
+        {
+            summary.Add($"fp16: {precision.Result.Fp16Nodes} nodes fp16, {precision.Result.Fp32Nodes.Count} kept fp32, FusedAttention {(precision.Attention == AttentionPrecision.Fp32 ? "fp32" : "fp16")}");
+        }
+
+        summary.AddRange(report.Warnings.Select(w => $"warning: {w}"));
+        foreach (var line in summary)
+        {
+            log?.Invoke($"optimize: {line}");
+        }
+
+        return new OptimizedModelFile(outputPath, true, after.FusedAttentionNodes, summary) { ReportPath = reportPath };
     }
 
     /// <summary>

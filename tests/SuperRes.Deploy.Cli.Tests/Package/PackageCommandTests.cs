@@ -162,17 +162,20 @@ public sealed class PackageCommandTests : IDisposable
         }
     }
 
-    [SkippableFact]
-    public void A_config_that_asks_for_optimize_passes_stops_with_exit_4_naming_the_missing_step()
+    [Fact]
+    public void A_fused_model_is_packaged_with_the_plugin_sources_and_validated_with_the_custom_op()
     {
-        Skip.If(PackagingSteps.OptimizeAvailable, "the optimize step is part of this build");
-        var config = PackagingConfigs.PlainSr(_temp.Path).Replace(".yaml", "-fold.yaml", StringComparison.Ordinal);
-        File.WriteAllText(config, File.ReadAllText(PackagingConfigs.PlainSr(_temp.Path)).Replace("fold_constants: false", "fold_constants: true", StringComparison.Ordinal));
-        var (code, _, stderr) = Run("package", "--config", config, "-o", _temp.File("x.tar.gz"));
-        Assert.Equal(4, code);
-        AssertOneErrorLine(stderr, "the optimize step (graph passes) is not available yet in this build");
-        Assert.False(File.Exists(_temp.File("x.tar.gz")));
-        Assert.Empty(Directory.GetFileSystemEntries(_temp.Path, ".x.tar.gz.*"));
+        var config = FusedConfigs.DitnSmall(_temp.Path);
+        var bundle = _temp.File("fused.tar.gz");
+        var (code, stdout, stderr) = Run("package", "--no-cache", "--config", config, "-o", bundle);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("  model       ditn_small_x4 x4: model/ditn_small_x4.optimized.onnx (optimized, 4 FusedAttention nodes)", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"  plugin      FusedAttention v1: sources in plugin/source \(sha256 [0-9a-f]{12}…\)", stdout);
+        Assert.Matches(@"  validation  passed \(max abs [0-9.e-]+, min PSNR [0-9.]+ dB\)", stdout);
+        Assert.Contains("WRN no prebuilt plugin library", stderr, StringComparison.Ordinal);
+        var verify = Run("package", "verify", bundle);
+        Assert.Equal(0, verify.Code);
+        Assert.Contains("ok    22 files match", verify.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -225,7 +225,7 @@ public sealed class BundleManifestTests(PlainSrBundleFixture bundle) : IClassFix
 
     // Members that may be absent (nullable, not `required`).
     private static bool IsOptional(string path) =>
-        path is "model.description" or "plugin" or "build.workspace_bytes" or "validation.reason" or "validation.max_abs_error" or "validation.report"
+        path is "model.description" or "plugin" or "build.workspace_bytes" or "validation.reason" or "validation.max_abs_error" or "validation.report" or "model.optimization.report"
             or "validation.min_psnr_db" or "references.tolerance.psnr_min" or "references.tolerance.cosine_min";
 
     private static (JsonNode Parent, string Key, int Index) Locate(JsonObject root, string path)

@@ -42,6 +42,29 @@ internal static class PackagingConfigs
     }
 }
 
+/// <summary>The DITN-layout fixture with attention fused into the FusedAttention plugin: bundles with plugin sources.</summary>
+internal static class FusedConfigs
+{
+    /// <summary>ditn_small (4 channel-attention blocks, pads to a multiple of 8) with one small explicit profile.</summary>
+    public static string DitnSmall(string directory, string name = "ditn_small_x4")
+    {
+        var path = Path.Combine(directory, name + ".yaml");
+        File.WriteAllText(path, $$"""
+            schema: srdeploy.config/1
+            name: {{name}}
+            model: {{RepoPaths.FixtureModel("ditn_small.onnx")}}
+            scale: 4
+            optimize: { fuse_attention: true, fp16: false, fold_constants: true }
+            profiles:
+              - { min: "input:1x3x16x16", opt: "input:1x3x32x32", max: "input:1x3x48x48" }
+            build: { workspace: 1G }
+            validation: { atol: 2e-4, rtol: 1e-3, check: elemwise, psnr_min: 45, cosine_min: 0.9999, seed: 3 }
+
+            """);
+        return path;
+    }
+}
+
 /// <summary>Packaging configs with targets instead of profiles (the profile planner decides).</summary>
 internal static class PlannedConfigs
 {
@@ -80,6 +103,21 @@ internal static class TestBundles
             Plans = plans ?? [],
             PluginLibrary = pluginLibrary,
             EngineCacheDirectory = engineCache,
+            ToolVersion = "test",
+            CreatedUtc = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
+        });
+    }
+
+    /// <summary>Packages the fused ditn_small config into <paramref name="directory"/>/NAME.tar.gz.</summary>
+    public static PackageResult DitnSmall(string directory, string? pluginLibrary = null)
+    {
+        var config = DeployConfigLoader.Load(FusedConfigs.DitnSmall(directory));
+        return PackageBuilder.Build(new PackageRequest
+        {
+            Config = config,
+            OutputPath = Path.Combine(directory, config.Name + ".tar.gz"),
+            PluginLibrary = pluginLibrary,
+            EngineCacheDirectory = null,
             ToolVersion = "test",
             CreatedUtc = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
         });
