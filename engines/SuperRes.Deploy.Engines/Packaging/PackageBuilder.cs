@@ -116,10 +116,6 @@ public static class PackageBuilder
         created = new DateTimeOffset(created.UtcTicks - (created.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
         var notes = new List<string>();
 
-        // Model facts from the original: I/O (through ONNX Runtime, which also proves it loads) and the scale.
-        var (inputs, outputs) = ReadIo(config.ModelPath);
-        var imageInput = config.Io.Input ?? (inputs.Count == 1 ? inputs[0].Name : throw DeployException.BadInput($"model has {inputs.Count} inputs: set io.input in the config"));
-        var imageOutput = config.Io.Output ?? (outputs.Count == 1 ? outputs[0].Name : throw DeployException.BadInput($"model has {outputs.Count} outputs: set io.output in the config"));
         var scale = config.Scale ?? DeriveScale(config.ModelPath);
 
         // Optimize into the staging folder.
@@ -148,6 +144,10 @@ public static class PackageBuilder
             }
         }
 
+        // The I/O contract of the shipped model (what the device's engine takes and gives).
+        var (inputs, outputs) = ReadIo(stagedModel);
+        var imageInput = config.Io.Input ?? (inputs.Count == 1 ? inputs[0].Name : throw DeployException.BadInput($"model has {inputs.Count} inputs: set io.input in the config"));
+        var imageOutput = config.Io.Output ?? (outputs.Count == 1 ? outputs[0].Name : throw DeployException.BadInput($"model has {outputs.Count} outputs: set io.output in the config"));
         var domains = CustomDomains(stagedModel);
         var usesPlugin = domains.Contains(PluginSourceTree.OnnxDomain);
         cancellationToken.ThrowIfCancellationRequested();
@@ -387,19 +387,46 @@ public static class PackageBuilder
             };
     }
 
+    /// <summary>The model's declared inputs (initializers excluded) and outputs, read from the ONNX file.</summary>
     private static (IReadOnlyList<BundleTensor> Inputs, IReadOnlyList<BundleTensor> Outputs) ReadIo(string modelPath)
     {
-        using var runner = new OrtRunner(OrtRunnerOptions.ForFile(modelPath));
-        static BundleTensor Describe(TensorInfo info) => new()
+        using var model = OnnxModel.Load(modelPath);
+        var graph = model.Proto.Graph;
+        var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        static BundleTensor Describe(global::Onnx.ValueInfoProto info)
         {
-            Name = info.Name,
-            Dtype = Npy.DtypeName(info.ElementType),
-            Shape = [.. info.Dims.Select(d => d.Size ?? -1)],
-            Dims = [.. info.Dims.Select(d => d.ToString())],
-        };
+            var tensor = info.Type?.TensorType
+                ?? throw DeployException.BadInput($"model input/output '{info.Name}' is not a tensor");
+            var dims = tensor.Shape?.Dim.ToList() ?? [];
+            return new BundleTensor
+            {
+                Name = info.Name,
+                Dtype = DtypeName(tensor.ElemType, info.Name),
+                Shape = [.. dims.Select(d => d.ValueCase == global::Onnx.TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : -1)],
+                Dims = [.. dims.Select(d => d.ValueCase switch
+                {
+                    global::Onnx.TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue => d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    global::Onnx.TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam => d.DimParam,
+                    _ => "?",
+                })],
+            };
+        }
 
-        return ([.. runner.Inputs.Select(Describe)], [.. runner.Outputs.Select(Describe)]);
+        return ([.. graph.Input.Where(i => !initializers.Contains(i.Name)).Select(Describe)], [.. graph.Output.Select(Describe)]);
     }
+
+    private static string DtypeName(int elementType, string name) => elementType switch
+    {
+        1 => "float32",
+        2 => "uint8",
+        3 => "int8",
+        6 => "int32",
+        7 => "int64",
+        9 => "bool",
+        10 => "float16",
+        11 => "float64",
+        _ => throw DeployException.BadInput($"model input/output '{name}' has ONNX element type {elementType}, which bundles do not describe"),
+    };
 
     private static int DeriveScale(string modelPath)
     {
