@@ -20,6 +20,7 @@ public static class Program
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
 
+        args = RewriteNestedVerbs(args);
         var commands = DiscoverCommands();
         using var parser = new Parser(settings =>
         {
@@ -45,6 +46,16 @@ public static class Program
         {
             return ReportFailure(e.InnerException, options, log, stderr);
         }
+    }
+
+    /// <summary>
+    /// CommandLineParser has no nested verbs: `srdeploy package verify BUNDLE` is rewritten to the verb
+    /// `package-verify BUNDLE` (which can also be typed as such).
+    /// </summary>
+    public static string[] RewriteNestedVerbs(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        return args is ["package", "verify", .. var rest] ? ["package-verify", .. rest] : args;
     }
 
     private static Dictionary<Type, Type> DiscoverCommands()

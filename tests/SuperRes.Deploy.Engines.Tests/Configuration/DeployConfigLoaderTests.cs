@@ -33,7 +33,7 @@ public sealed class DeployConfigLoaderTests : IDisposable
         Assert.True(config.Targets.BothOrientations);
         Assert.Equal(4L << 30, config.Targets.ActivationMemoryBudget);
         Assert.Equal(2L << 30, config.Build.Workspace);
-        Assert.Equal(1e-4, config.Validation.Atol);
+        Assert.Equal(1e-3, config.Validation.Atol);
     }
 
     [Fact]
