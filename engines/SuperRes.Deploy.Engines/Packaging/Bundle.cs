@@ -9,12 +9,13 @@ public sealed class Bundle
 {
     private readonly byte[] _manifestBytes;
 
-    private Bundle(string path, BundleManifest manifest, byte[] manifestBytes, IReadOnlyList<string> warnings)
+    private Bundle(string path, BundleManifest manifest, byte[] manifestBytes, IReadOnlyList<string> warnings, IReadOnlyList<PlanFitResult> planFits)
     {
         Path = path;
         Manifest = manifest;
         _manifestBytes = manifestBytes;
         Warnings = warnings;
+        PlanFits = planFits;
     }
 
     /// <summary>The .tar.gz file.</summary>
@@ -25,6 +26,9 @@ public sealed class Bundle
     /// <summary>Integrity warnings (none today; plan fit is not checked by <see cref="Open"/>).</summary>
     public IReadOnlyList<string> Warnings { get; }
 
+    /// <summary>Whether each shipped plan fits the environment given to <see cref="Open(string, PlanFitEnvironment?)"/> (empty without one).</summary>
+    public IReadOnlyList<PlanFitResult> PlanFits { get; }
+
     /// <summary>The image input and output names, scale, layout, colour order and value range.</summary>
     public BundleIo Io => Manifest.Io;
 
@@ -32,19 +36,27 @@ public sealed class Bundle
     /// Opens and checks a bundle. Nothing is extracted.
     /// </summary>
     /// <exception cref="DeployException">BadInput: unreadable, not a bundle, or its integrity check fails (the first problem is named).</exception>
-    public static Bundle Open(string path)
+    public static Bundle Open(string path) => Open(path, environment: null);
+
+    /// <summary>
+    /// Opens and checks a bundle, and judges its shipped plans against <paramref name="environment"/> (see
+    /// <see cref="PlanFits"/>); a plan that does not fit is not an integrity problem here. Nothing is extracted.
+    /// </summary>
+    /// <exception cref="DeployException">BadInput: unreadable, not a bundle, or its integrity check fails (the first problem is named).</exception>
+    public static Bundle Open(string path, PlanFitEnvironment? environment)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var verification = BundleVerifier.Verify(path, environment: null);
-        if (!verification.Passed || verification.Manifest is null)
+        var verification = BundleVerifier.Verify(path, environment);
+        var problems = verification.IntegrityProblems;
+        if (problems.Count > 0 || verification.Manifest is null)
         {
-            var more = verification.Problems.Count > 1
-                ? $" (and {verification.Problems.Count - 1} more problem(s); run `srdeploy package verify {path}`)"
+            var more = problems.Count > 1
+                ? $" (and {problems.Count - 1} more problem(s); run `srdeploy package verify {path}`)"
                 : string.Empty;
-            throw DeployException.BadInput($"bundle {path} is damaged: {verification.Problems[0]}{more}");
+            throw DeployException.BadInput($"bundle {path} is damaged: {(problems.Count > 0 ? problems[0] : "its manifest cannot be read")}{more}");
         }
 
-        return new Bundle(System.IO.Path.GetFullPath(path), verification.Manifest, verification.ManifestBytes!, verification.Warnings);
+        return new Bundle(System.IO.Path.GetFullPath(path), verification.Manifest, verification.ManifestBytes!, verification.Warnings, verification.PlanFits);
     }
 
     /// <summary>Extracts every file (manifest.json included) into <paramref name="directory"/>, checking each sha256.</summary>
@@ -53,6 +65,18 @@ public sealed class Bundle
     /// <summary>Extracts the files a runtime needs: the model, the plugin library if any, and manifest.json.</summary>
     public ExtractedBundle ExtractModel(string directory) =>
         Extract(directory, Manifest.Files.Where(f => f.Path == Manifest.Model.Onnx || f.Path == Manifest.Plugin?.Library).ToList());
+
+    /// <summary>Extracts the named bundle files (and manifest.json), checking each sha256.</summary>
+    /// <exception cref="DeployException">BadInput: a name that is not a file of the bundle.</exception>
+    public ExtractedBundle ExtractFiles(string directory, IEnumerable<string> bundlePaths)
+    {
+        ArgumentNullException.ThrowIfNull(bundlePaths);
+        var byPath = Manifest.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        var files = bundlePaths.Distinct(StringComparer.Ordinal)
+            .Select(p => byPath.TryGetValue(p, out var f) ? f : throw DeployException.BadInput($"bundle {Path} has no file {p}"))
+            .ToList();
+        return Extract(directory, files);
+    }
 
     private ExtractedBundle Extract(string directory, IReadOnlyList<BundleFile> files)
     {

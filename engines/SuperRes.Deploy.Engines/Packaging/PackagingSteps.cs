@@ -31,17 +31,10 @@ public sealed record BuildPlanSummary(
 /// <summary>
 /// The steps packaging (and <c>srdeploy pipeline</c>) takes from the other engines: optimize (Passes), build-engine's
 /// plan (profiles, validation shapes, engine cache), the validation engine (Validation). Each is called through here,
-/// so there is one place that says which are available in this build: a step that is not yet part of it fails (or
-/// reports) with a message saying so instead of being imitated.
+/// so package and pipeline run the same code for them.
 /// </summary>
 public static class PackagingSteps
 {
-    /// <summary>Whether the optimize passes are part of this build.</summary>
-    public static bool OptimizeAvailable => true;
-
-    /// <summary>Whether the validation engine is part of this build.</summary>
-    public static bool ValidationAvailable => true;
-
 
     /// <summary>True when the config asks for at least one pass.</summary>
     public static bool AsksForPasses(OptimizeSettings settings)

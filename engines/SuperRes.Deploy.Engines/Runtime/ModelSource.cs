@@ -1,6 +1,7 @@
 using SuperRes.Deploy.Engines.Building;
 using SuperRes.Deploy.Engines.Graph;
 using SuperRes.Deploy.Engines.Onnx;
+using SuperRes.Deploy.Engines.Packaging;
 using SuperRes.Deploy.Interop.TensorRT;
 
 namespace SuperRes.Deploy.Engines.Runtime;
@@ -117,8 +118,8 @@ public static class RunnerFactory
     /// <summary>Creates the runner.</summary>
     /// <exception cref="DeployException">
     /// Usage: a plan with --backend ort, an ONNX model with --backend trt. MissingComponent: TensorRT, the shim, ONNX
-    /// Runtime, a custom-op or plugin library is missing. BadInput: the model cannot be loaded. A bundle is not supported
-    /// yet (BadInput, saying so).
+    /// Runtime, a custom-op or plugin library is missing, or TensorRT was asked for and a bundle has no plan that fits.
+    /// BadInput: the model cannot be loaded or a bundle is damaged.
     /// </exception>
     public static IInferenceRunner Create(ModelSource model, InferenceBackend backend, RunnerSettings? settings = null)
     {
@@ -138,8 +139,12 @@ public static class RunnerFactory
         switch (model.Format, resolved)
         {
             case (ModelFormat.Bundle, _):
-                throw DeployException.BadInput(
-                    $"{model.Path}: deployment bundles are not supported by this build yet; extract the bundle and pass its ONNX model or engine plan");
+            {
+                // The runner reads the extracted files when it is created, so they can go right after.
+                using var checkout = BundleCheckout.Open(model.Path, backend);
+                return Create(checkout.Model, checkout.Backend, checkout.SettingsFor(settings));
+            }
+
             case (ModelFormat.Plan, InferenceBackend.Ort):
                 throw DeployException.Usage($"{model.Path} is a TensorRT plan; run it with --backend trt (ONNX Runtime runs .onnx models)");
             case (ModelFormat.Onnx, InferenceBackend.Trt):

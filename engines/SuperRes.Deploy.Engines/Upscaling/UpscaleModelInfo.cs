@@ -1,6 +1,7 @@
 using System.Globalization;
 using SuperRes.Deploy.Engines.Analysis;
 using SuperRes.Deploy.Engines.Configuration;
+using SuperRes.Deploy.Engines.Packaging;
 using SuperRes.Deploy.Engines.Runtime;
 
 namespace SuperRes.Deploy.Engines.Upscaling;
@@ -42,11 +43,11 @@ public sealed record UpscaleModelInfo
     /// 4-D float input and output. Fixed spatial sizes in the runner's signature become limits (min = max = size).
     /// </summary>
     /// <exception cref="DeployException">BadInput: no unambiguous 4-D float image input/output, or 1-channel-only models.</exception>
-    public static UpscaleModelInfo FromRunner(IInferenceRunner runner, DeployConfig? config = null)
+    public static UpscaleModelInfo FromRunner(IInferenceRunner runner, DeployConfig? config = null, BundleIo? bundleIo = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
-        var input = Pick(runner.Inputs, config?.Io.Input, "input");
-        var output = Pick(runner.Outputs, config?.Io.Output, "output");
+        var input = Pick(runner.Inputs, config?.Io.Input ?? bundleIo?.Input, "input");
+        var output = Pick(runner.Outputs, config?.Io.Output ?? bundleIo?.Output, "output");
         if (runner.Inputs.Count != 1)
         {
             throw DeployException.BadInput(
@@ -106,6 +107,37 @@ public sealed record UpscaleModelInfo
         }
 
         return result with { Sources = sources };
+    }
+
+    /// <summary>
+    /// A bundle's recorded I/O contract (value range, colour order) and scale added, as <see cref="WithConfig"/> adds a
+    /// config's. The bundle's contract is what its shipped model was packaged and validated with, so it replaces a --config's
+    /// value range and colour order; a scale that disagrees is refused.
+    /// </summary>
+    public UpscaleModelInfo WithBundle(BundleManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var io = manifest.Io;
+        if (!string.Equals(io.Layout, "NCHW", StringComparison.OrdinalIgnoreCase))
+        {
+            throw DeployException.BadInput($"bundle {manifest.Model.Name}: upscale supports NCHW models, not {io.Layout}");
+        }
+
+        if (Scale is { } known && known != manifest.Model.Scale)
+        {
+            throw DeployException.BadInput($"bundle {manifest.Model.Name} says scale {manifest.Model.Scale}, but scale {known} was given");
+        }
+
+        var sources = Sources.ToList();
+        sources.Add(string.Create(CultureInfo.InvariantCulture,
+            $"bundle: scale {manifest.Model.Scale}, value range [{io.ValueRange[0]}, {io.ValueRange[1]}], {io.Color}"));
+        return this with
+        {
+            Scale = manifest.Model.Scale,
+            ValueRange = (io.ValueRange[0], io.ValueRange[1]),
+            Bgr = string.Equals(io.Color, "BGR", StringComparison.OrdinalIgnoreCase),
+            Sources = sources,
+        };
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using SuperRes.Deploy.Engines.Analysis;
 using SuperRes.Deploy.Engines.Configuration;
 using SuperRes.Deploy.Engines.Graph;
 using SuperRes.Deploy.Engines.Onnx;
+using SuperRes.Deploy.Engines.Packaging;
 using SuperRes.Deploy.Engines.Runtime;
 
 namespace SuperRes.Deploy.Engines.Upscaling;
@@ -73,14 +74,36 @@ public sealed class UpscaleSession : IDisposable
         var modelPath = options.ModelPath ?? config?.ModelPath
                         ?? throw DeployException.Usage("give the model with --model (or a --config that names it)");
         var source = ModelSource.Detect(modelPath);
-        var backend = source.ResolveBackend(options.Backend);
-        var runner = RunnerFactory.Create(source, options.Backend, options.Runner);
+        if (source.Format == ModelFormat.Bundle)
+        {
+            if (options.Runner.PluginLibraries.Count > 0 && options.Backend == InferenceBackend.Ort)
+            {
+                throw DeployException.Usage("--plugins applies to TensorRT plans; a bundle on ONNX Runtime takes --custom-ops");
+            }
+
+            // The runner and the graph analysis read the extracted files while the session opens; then they go.
+            using var checkout = BundleCheckout.Open(source.Path, options.Backend);
+            return Open(source, checkout.Backend, RunnerFactory.Create(checkout.Model, checkout.Backend, checkout.SettingsFor(options.Runner)),
+                config, checkout.OnnxPath, checkout.Bundle.Manifest, options);
+        }
+
+        var onnx = source.Format == ModelFormat.Onnx ? source.Path
+            : config is not null && File.Exists(config.ModelPath) ? config.ModelPath
+            : null;
+        return Open(source, source.ResolveBackend(options.Backend), RunnerFactory.Create(source, options.Backend, options.Runner), config, onnx, null, options);
+    }
+
+    private static UpscaleSession Open(
+        ModelSource source, InferenceBackend backend, IInferenceRunner runner, DeployConfig? config, string? onnx, BundleManifest? bundle, UpscaleSessionOptions options)
+    {
         try
         {
-            var info = UpscaleModelInfo.FromRunner(runner, config);
-            var onnx = source.Format == ModelFormat.Onnx ? source.Path
-                : config is not null && File.Exists(config.ModelPath) ? config.ModelPath
-                : null;
+            var info = UpscaleModelInfo.FromRunner(runner, config, bundle?.Io);
+            if (bundle is not null)
+            {
+                info = info.WithBundle(bundle);
+            }
+
             if (onnx is not null)
             {
                 using var model = OnnxModel.Load(onnx, new OnnxLoadOptions { VerifyExternalData = false });

@@ -37,6 +37,24 @@ public sealed class PackageCommandTests : IDisposable
     }
 
     [Fact]
+    public void Upscale_and_bench_take_the_bundle_as_their_model()
+    {
+        var bundle = Package();
+        var image = RepoPaths.Combine("tests", "fixtures", "datasets", "Set5", "LRbicx4", "bird.png");
+
+        var viaBundle = Run("upscale", image, "-o", _temp.File("bundle.png"), "--model", bundle, "--tile", "48", "--quiet");
+        var viaOnnx = Run("upscale", image, "-o", _temp.File("onnx.png"), "--model", RepoPaths.FixtureModel("plain_sr.onnx"), "--tile", "48", "--quiet");
+        var bench = Run("bench", "--model", bundle, "--shape", "input:1x3x32x32", "--warmup", "1", "--iterations", "3", "--duration", "0", "--json", _temp.File("bench.json"));
+
+        Assert.True(viaBundle.Code == 0, viaBundle.Stderr);
+        Assert.Equal(0, viaOnnx.Code);
+        Assert.StartsWith($"wrote {_temp.File("bundle.png")} (", viaBundle.Stdout, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(_temp.File("onnx.png")), File.ReadAllBytes(_temp.File("bundle.png")));
+        Assert.True(bench.Code == 0, bench.Stdout + bench.Stderr);
+        Assert.Equal("srdeploy.bench/1", JsonDocument.Parse(File.ReadAllText(_temp.File("bench.json"))).RootElement.GetProperty("schema").GetString());
+    }
+
+    [Fact]
     public void Package_writes_a_bundle_that_package_verify_accepts()
     {
         var config = PackagingConfigs.PlainSr(_temp.Path);

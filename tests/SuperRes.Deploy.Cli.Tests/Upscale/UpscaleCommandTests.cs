@@ -141,7 +141,7 @@ public sealed class UpscaleCommandTests
     }
 
     [Fact]
-    public void A_bundle_says_bundles_are_not_supported_yet()
+    public void A_file_that_is_not_a_bundle_is_bad_input_with_one_error_line()
     {
         using var folder = new TempFolder("srd-cli-up");
         File.WriteAllBytes(folder.File("model.tar.gz"), [0x1F, 0x8B, 0, 0]);
@@ -149,7 +149,8 @@ public sealed class UpscaleCommandTests
         var (code, _, stderr) = Run("upscale", Set5("bird"), "-o", folder.File("out.png"), "--model", folder.File("model.tar.gz"), "--quiet");
 
         Assert.Equal(3, code);
-        Assert.Contains("bundles are not supported by this build yet", stderr, StringComparison.Ordinal);
+        Assert.Contains("model.tar.gz", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.Equal(["model.tar.gz"], folder.FileNames());
     }
 
     [Theory]

@@ -7,7 +7,7 @@ namespace SuperRes.Deploy.Cli.Bench;
 [Verb("bench", HelpText = "Measure a model's inference latency and throughput per input shape (ONNX Runtime, or TensorRT for plans), as a table and optionally JSON.")]
 public sealed class BenchOptions : CommonOptions
 {
-    [Option("model", Required = true, MetaValue = "MODEL", HelpText = "An ONNX model or a TensorRT plan (.plan/.engine).")]
+    [Option("model", Required = true, MetaValue = "MODEL", HelpText = "An ONNX model, a TensorRT plan (.plan/.engine), or a bundle (.tar.gz: its shipped plan when one fits this machine, else its optimized ONNX).")]
     public string Model { get; set; } = string.Empty;
 
     [Option("shape", MetaValue = "NAME:1x3x256x256", HelpText = "An input shape set to measure (repeat for several; separate several inputs with commas). Default: the model's fixed input shape.")]

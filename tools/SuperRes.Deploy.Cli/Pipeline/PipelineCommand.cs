@@ -14,6 +14,8 @@ using SuperRes.Deploy.Engines.Configuration;
 using SuperRes.Deploy.Engines.Graph;
 using SuperRes.Deploy.Engines.Onnx;
 using SuperRes.Deploy.Engines.Packaging;
+using SuperRes.Deploy.Engines.Runtime;
+using SuperRes.Deploy.Engines.Upscaling;
 
 namespace SuperRes.Deploy.Cli.Pipeline;
 
@@ -22,9 +24,6 @@ public enum PipelineStepStatus
 {
     /// <summary>The step ran and did its work.</summary>
     Done,
-
-    /// <summary>The step is not part of this build of srdeploy yet (or needs one that is not); nothing was imitated.</summary>
-    NotAvailableYet,
 
     /// <summary>The step stopped because something it needs is not installed here (e.g. TensorRT); the pipeline went on.</summary>
     Stopped,
@@ -42,7 +41,6 @@ public sealed record PipelineStep(string Name, PipelineStepStatus Status, string
     public string StatusText => Status switch
     {
         PipelineStepStatus.Done => "done",
-        PipelineStepStatus.NotAvailableYet => "not available yet",
         PipelineStepStatus.Stopped => "stopped",
         PipelineStepStatus.Skipped => "skipped",
         _ => "FAILED",
@@ -52,8 +50,7 @@ public sealed record PipelineStep(string Name, PipelineStepStatus Status, string
 /// <summary>
 /// `srdeploy pipeline`: the README's main job as one verb. Runs inspect → optimize → build → validate → package →
 /// upscale on one config, through the same engine entry points as the individual verbs, writing every output under
-/// --out, and ends by naming the report, the bundle and the image. A step that is not part of this build says
-/// "not available yet"; a step that needs TensorRT stops with a note where TensorRT is absent and the pipeline
+/// --out, and ends by naming the report, the bundle and the image. A step that needs TensorRT stops with a note where TensorRT is absent and the pipeline
 /// continues on the ONNX Runtime path. Exit code: 0 when no step failed, else the first failed step's code.
 /// </summary>
 public sealed class PipelineCommand : VerbCommand<PipelineOptions>
@@ -94,11 +91,11 @@ public sealed class PipelineCommand : VerbCommand<PipelineOptions>
 
         stdout.WriteLine($"  {"summary",-18} {summaryPath}");
         var failed = run.Steps.FirstOrDefault(s => s.Status == PipelineStepStatus.Failed);
-        var missing = run.Steps.Count(s => s.Status is PipelineStepStatus.NotAvailableYet or PipelineStepStatus.Stopped);
+        var stopped = run.Steps.Count(s => s.Status == PipelineStepStatus.Stopped);
         stdout.WriteLine(failed is not null
             ? $"pipeline FAILED at {failed.Name}: {failed.Detail}"
             : $"pipeline finished in {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s: {run.Steps.Count(s => s.Status == PipelineStepStatus.Done)} of {run.Steps.Count} steps done"
-              + (missing > 0 ? $", {missing} not available yet or stopped (see above)" : string.Empty));
+              + (stopped > 0 ? $", {stopped} stopped (see above)" : string.Empty));
         return failed?.ExitCode ?? (int)ExitCode.Ok;
     }
 
@@ -225,14 +222,7 @@ public sealed class PipelineCommand : VerbCommand<PipelineOptions>
         private PipelineStep Optimize()
         {
             var path = Path.Combine(outDir, "optimized", $"{config.Name}.optimized.onnx");
-            try
-            {
-                _optimized = PackagingSteps.Optimize(config, path, m => log.Information("{Message}", m));
-            }
-            catch (DeployException e) when (e.Kind == FailureKind.MissingComponent && !PackagingSteps.OptimizeAvailable)
-            {
-                return new PipelineStep("optimize", PipelineStepStatus.NotAvailableYet, e.Message, Empty);
-            }
+            _optimized = PackagingSteps.Optimize(config, path, m => log.Information("{Message}", m));
 
             return new PipelineStep("optimize", PipelineStepStatus.Done, string.Join("; ", _optimized.Summary), Output("optimized model", path));
         }
@@ -305,7 +295,7 @@ public sealed class PipelineCommand : VerbCommand<PipelineOptions>
         {
             if (_optimized is null)
             {
-                return new PipelineStep("package", PipelineStepStatus.NotAvailableYet, "needs the optimized model, which the optimize step could not make in this build", Empty);
+                return new PipelineStep("package", PipelineStepStatus.Skipped, "needs the optimized model (optimize did not produce one)", Empty);
             }
 
             if (Failed)
@@ -347,9 +337,25 @@ public sealed class PipelineCommand : VerbCommand<PipelineOptions>
                 return new PipelineStep("upscale", PipelineStepStatus.Skipped, "no --image given", Empty);
             }
 
-            // The tiled upscaler (upscale verb, reading bundles through Bundle.Open) is not part of this build yet.
-            return new PipelineStep("upscale", PipelineStepStatus.NotAvailableYet,
-                $"the tiled upscaler (upscale verb) is not available yet in this build{(_bundle is null ? " (and package made no bundle)" : string.Empty)}", Empty);
+            if (_bundle is null)
+            {
+                return new PipelineStep("upscale", PipelineStepStatus.Skipped, "needs the bundle, which the package step did not make", Empty);
+            }
+
+            // The image goes through the bundle, as on a device: its shipped model and I/O contract, a shipped plan when
+            // one fits this machine (TensorRT), else the optimized ONNX on ONNX Runtime with the fused-attention op.
+            using var session = UpscaleSession.Open(new UpscaleSessionOptions
+            {
+                ModelPath = _bundle.BundlePath,
+                Runner = new RunnerSettings { Threads = options.Threads },
+            });
+            log.Information("upscale: {Model} on {Backend}: {Info}", _bundle.BundlePath, session.Runner.BackendName, session.Upscaler.Model);
+            var target = Path.Combine(outDir, "upscaled", $"{Path.GetFileNameWithoutExtension(options.Image)}_x{session.Upscaler.Model.Scale}.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var result = session.Upscaler.UpscaleFile(options.Image, target);
+            var detail = string.Create(CultureInfo.InvariantCulture,
+                $"{Path.GetFileName(options.Image)} x{session.Upscaler.Model.Scale} -> {result.OutputWidth}×{result.OutputHeight} with the bundle on {session.Runner.BackendName}, {result.Plan.TileCount} tile(s) of {result.Plan.Columns.TileLength}×{result.Plan.Rows.TileLength}");
+            return new PipelineStep("upscale", PipelineStepStatus.Done, detail, Output("upscaled image", target));
         }
     }
 }
