@@ -63,6 +63,8 @@ public sealed class ConvertCommandTests
     [InlineData("4MB", 4L << 20)]
     [InlineData("4MiB", 4L << 20)]
     [InlineData("2G", 2L << 30)]
+    [InlineData("1T", 1L << 40)]
+    [InlineData("1.5M", 3L << 19)]
     public void Threshold_accepts_byte_counts_with_binary_suffixes(string text, long bytes) =>
         Assert.Equal(bytes, ConvertCommand.ParseByteCount(text));
 
@@ -70,8 +72,8 @@ public sealed class ConvertCommandTests
     [InlineData("")]
     [InlineData("K")]
     [InlineData("-1K")]
-    [InlineData("1T")]
-    [InlineData("1.5M")]
+    [InlineData("1.3K")]
+    [InlineData("4X")]
     [InlineData("99999999999999999999")]
     [InlineData("9999999999999G")]
     public void Malformed_threshold_is_a_usage_error(string text)

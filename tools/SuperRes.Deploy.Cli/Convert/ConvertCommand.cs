@@ -2,6 +2,7 @@ using System.Globalization;
 using Serilog;
 using SuperRes.Deploy.Cli.Hosting;
 using SuperRes.Deploy.Engines;
+using SuperRes.Deploy.Engines.Configuration;
 using SuperRes.Deploy.Engines.Onnx;
 
 namespace SuperRes.Deploy.Cli.Convert;
@@ -30,41 +31,11 @@ public sealed class ConvertCommand : VerbCommand<ConvertOptions>
         return (int)ExitCode.Ok;
     }
 
-    /// <summary>Parses a byte count with an optional binary suffix: 4096, 1K, 4M, 2G (also 4MB, 4MiB).</summary>
-    public static long ParseByteCount(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var s = text.Trim().ToUpperInvariant();
-        if (s.EndsWith("IB", StringComparison.Ordinal))
-        {
-            s = s[..^2];
-        }
-        else if (s.EndsWith('B'))
-        {
-            s = s[..^1];
-        }
-
-        long multiplier = 1;
-        if (s.Length > 0 && "KMG".Contains(s[^1], StringComparison.Ordinal))
-        {
-            multiplier = s[^1] switch { 'K' => 1L << 10, 'M' => 1L << 20, _ => 1L << 30 };
-            s = s[..^1];
-        }
-
-        if (!long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
-        {
-            throw DeployException.Usage($"--external-data expects a byte count such as 4096, 1K or 4M (got '{text}')");
-        }
-
-        try
-        {
-            return checked(value * multiplier);
-        }
-        catch (OverflowException)
-        {
-            throw DeployException.Usage($"--external-data '{text}' is too large");
-        }
-    }
+    /// <summary>Parses a byte count as configs write sizes (<see cref="ByteSize"/>): 4096, 1K, 4M, 2G, 1.5M, 4MiB.</summary>
+    public static long ParseByteCount(string text) =>
+        ByteSize.TryParse(text, out var bytes)
+            ? bytes
+            : throw DeployException.Usage($"--external-data expects a byte count such as 4096, 1K or 4M (got '{text}')");
 
     private static OnnxSaveOptions ToSaveOptions(ConvertOptions options)
     {
