@@ -191,6 +191,42 @@ public sealed partial class ValidationReportTests : IClassFixture<ValidationRepo
         Assert.True(red > 100, $"only {red} red pixels: the FAILED badge did not render");
     }
 
+    [SkippableFact]
+    public void The_main_jobs_render_script_screenshots_the_report_and_refuses_a_blank_page()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/chromium") && File.Exists("/usr/bin/convert"),
+            "Debian's chromium and ImageMagick are not installed; scripts/setup installs them");
+        using var folder = new TempFolder("srd-render-html");
+        var script = RepoPaths.Combine("scripts", "render-html");
+        File.WriteAllText(folder.File("blank.html"), "<!doctype html><html><body style=\"background:#fff\"></body></html>");
+
+        var report = Run(script, _run.Files.Html, folder.File("report.png"));
+        var blank = Run(script, folder.File("blank.html"), folder.File("blank.png"));
+
+        Assert.True(report.Code == 0, report.Stderr);
+        Assert.StartsWith(folder.File("report.png"), report.Stdout, StringComparison.Ordinal);
+        var shot = Png.Decode(File.ReadAllBytes(folder.File("report.png")), "report.png");
+        Assert.Equal((1280, 2000), (shot.Width, shot.Height));
+        Assert.Equal(1, blank.Code);
+        Assert.Contains("is blank", blank.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(folder.File("blank.png")));
+    }
+
+    private static (int Code, string Stdout, string Stderr) Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout, stderr.Result);
+    }
+
     private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 
     [GeneratedRegex("src=\"([^\"]*)\"")]
