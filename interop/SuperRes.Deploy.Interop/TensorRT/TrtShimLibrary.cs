@@ -95,6 +95,7 @@ public static class TrtShimLibrary
 
             var candidates = Candidates(
                 _overridePath, Environment.GetEnvironmentVariable(EnvironmentVariable), AppContext.BaseDirectory);
+            var tried = new List<string>(); // this attempt's; LoadTrace keeps every attempt of the process
             foreach (var candidate in candidates)
             {
                 if (TryLoad(candidate, out var handle, out var outcome))
@@ -105,7 +106,8 @@ public static class TrtShimLibrary
                     return true;
                 }
 
-                LoadTrace.Add($"{candidate.Source}: {candidate.Path}: {outcome}");
+                tried.Add($"{candidate.Source}: {candidate.Path}: {outcome}");
+                LoadTrace.Add(tried[^1]);
                 if (candidate.Exclusive)
                 {
                     break;
@@ -114,7 +116,7 @@ public static class TrtShimLibrary
 
             _failure = $"the TensorRT shim ({FileName}) could not be loaded: build it with TensorRT headers "
                 + "(cmake -DSRD_TENSORRT_INCLUDE_DIR=...) or set " + EnvironmentVariable + ". Tried: "
-                + string.Join("; ", LoadTrace);
+                + string.Join("; ", tried);
             problem = _failure;
             return false;
         }
