@@ -2,14 +2,12 @@
  * libsrd_fused_attention_cpu.so: the pure-C entry points of include/srd_fused_attention.h. Each export catches
  * everything and turns it into a status plus a thread-local message.
  */
+#include "fusedAttentionCStatus.h"
 #include "fusedAttentionCommon.h"
 #include "fusedAttentionCpu.h"
 #include "srd_fused_attention.h"
 
 #include <cstddef>
-#include <cstring>
-#include <exception>
-#include <new>
 #include <string>
 #include <thread>
 
@@ -18,27 +16,6 @@ static_assert(sizeof(srd_fa_params) == 104 && offsetof(srd_fa_params, bias_dims)
 
 namespace
 {
-
-thread_local std::string tLastError;
-
-srd_fa_status fail(srd_fa_status status, std::string const& message) noexcept
-{
-    try
-    {
-        tLastError = message;
-    }
-    catch (...)
-    {
-        tLastError.clear(); // Out of memory for the message itself: the status still says what happened.
-    }
-    return status;
-}
-
-srd_fa_status succeed() noexcept
-{
-    tLastError.clear();
-    return SRD_FA_STATUS_OK;
-}
 
 bool parseCLayout(int32_t value, srd::fa::Layout& layout) noexcept
 {
@@ -193,48 +170,12 @@ extern "C" SRD_FA_API int32_t srd_fa_api_version(void)
 extern "C" SRD_FA_API srd_fa_status srd_fa_cpu_forward(srd_fa_params const* params, float const* q, float const* k,
     float const* v, float const* bias, float* out, int32_t num_threads)
 {
-    try
-    {
-        return forward(params, q, k, v, bias, out, num_threads);
-    }
-    catch (std::bad_alloc const&)
-    {
-        return fail(SRD_FA_STATUS_OUT_OF_MEMORY, "out of memory");
-    }
-    catch (std::exception const& e)
-    {
-        return fail(SRD_FA_STATUS_INTERNAL, std::string("internal error: ") + e.what());
-    }
-    catch (...)
-    {
-        return fail(SRD_FA_STATUS_INTERNAL, "internal error: unknown exception");
-    }
+    return guarded([&] { return forward(params, q, k, v, bias, out, num_threads); });
 }
 
 extern "C" SRD_FA_API srd_fa_status srd_fa_last_error(char* buffer, size_t size, size_t* required)
 {
-    try
-    {
-        size_t const needed = tLastError.size() + 1;
-        if (required != nullptr)
-        {
-            *required = needed;
-        }
-        if (buffer == nullptr)
-        {
-            return SRD_FA_STATUS_OK;
-        }
-        if (size < needed)
-        {
-            return SRD_FA_STATUS_BUFFER_TOO_SMALL;
-        }
-        std::memcpy(buffer, tLastError.c_str(), needed);
-        return SRD_FA_STATUS_OK;
-    }
-    catch (...)
-    {
-        return SRD_FA_STATUS_INTERNAL;
-    }
+    return copyLastError(buffer, size, required);
 }
 
 extern "C" SRD_FA_API char const* srd_fa_cpu_isa(void)

@@ -2,6 +2,7 @@
  * libsrd_fused_attention_cuda.so: the pure-C entry points of include/srd_fused_attention_cuda.h. Validation is the
  * shared contract (fusedAttentionCommon); the launch is fusedAttentionKernel.cu.
  */
+#include "fusedAttentionCStatus.h"
 #include "fusedAttentionCommon.h"
 #include "fusedAttentionKernel.h"
 #include "srd_fused_attention_cuda.h"
@@ -9,27 +10,10 @@
 #include <cuda_runtime_api.h>
 
 #include <cstring>
-#include <exception>
-#include <new>
 #include <string>
 
 namespace
 {
-
-thread_local std::string tLastError;
-
-srd_fa_status fail(srd_fa_status status, std::string const& message) noexcept
-{
-    try
-    {
-        tLastError = message;
-    }
-    catch (...)
-    {
-        tLastError.clear();
-    }
-    return status;
-}
 
 srd_fa_status forward(srd_fa_params const* params, int32_t dtype, void const* q, void const* k, void const* v,
     void const* bias, void* out, void* stream)
@@ -118,8 +102,7 @@ srd_fa_status forward(srd_fa_params const* params, int32_t dtype, void const* q,
     {
         return fail(SRD_FA_STATUS_INTERNAL, std::string("CUDA launch failed: ") + cudaGetErrorString(status));
     }
-    tLastError.clear();
-    return SRD_FA_STATUS_OK;
+    return succeed();
 }
 
 } // namespace
@@ -127,46 +110,10 @@ srd_fa_status forward(srd_fa_params const* params, int32_t dtype, void const* q,
 extern "C" SRD_FA_API srd_fa_status srd_fa_cuda_forward(srd_fa_params const* params, int32_t dtype, void const* q,
     void const* k, void const* v, void const* bias, void* out, void* stream)
 {
-    try
-    {
-        return forward(params, dtype, q, k, v, bias, out, stream);
-    }
-    catch (std::bad_alloc const&)
-    {
-        return fail(SRD_FA_STATUS_OUT_OF_MEMORY, "out of memory");
-    }
-    catch (std::exception const& e)
-    {
-        return fail(SRD_FA_STATUS_INTERNAL, std::string("internal error: ") + e.what());
-    }
-    catch (...)
-    {
-        return fail(SRD_FA_STATUS_INTERNAL, "internal error: unknown exception");
-    }
+    return guarded([&] { return forward(params, dtype, q, k, v, bias, out, stream); });
 }
 
 extern "C" SRD_FA_API srd_fa_status srd_fa_cuda_last_error(char* buffer, size_t size, size_t* required)
 {
-    try
-    {
-        size_t const needed = tLastError.size() + 1;
-        if (required != nullptr)
-        {
-            *required = needed;
-        }
-        if (buffer == nullptr)
-        {
-            return SRD_FA_STATUS_OK;
-        }
-        if (size < needed)
-        {
-            return SRD_FA_STATUS_BUFFER_TOO_SMALL;
-        }
-        std::memcpy(buffer, tLastError.c_str(), needed);
-        return SRD_FA_STATUS_OK;
-    }
-    catch (...)
-    {
-        return SRD_FA_STATUS_INTERNAL;
-    }
+    return copyLastError(buffer, size, required);
 }
