@@ -153,12 +153,7 @@ public static class RunnerFactory
             case (ModelFormat.Plan, _):
                 return CreatePlanRunner(model, settings);
             default:
-                return new OrtRunner(new OrtRunnerOptions
-                {
-                    ModelPath = model.Path,
-                    IntraOpThreads = settings.Threads,
-                    CustomOpLibraries = settings.CustomOpLibraries.Count > 0 ? settings.CustomOpLibraries : DefaultCustomOps(model.Path),
-                });
+                return CreateOnnxRunner(model, settings);
         }
     }
 
@@ -192,6 +187,21 @@ public static class RunnerFactory
             throw DeployException.MissingComponent(
                 $"--backend trt needs TensorRT, which is not usable here: {OneLine(problem)}. To run engine plans, {TensorRtEnvironment.InstallHint}");
         }
+    }
+
+    private static OrtRunner CreateOnnxRunner(ModelSource model, RunnerSettings settings)
+    {
+        if (settings.PluginLibraries.Count > 0)
+        {
+            throw DeployException.Usage("--plugins applies to TensorRT plans; an ONNX model on ONNX Runtime takes --custom-ops");
+        }
+
+        return new OrtRunner(new OrtRunnerOptions
+        {
+            ModelPath = model.Path,
+            IntraOpThreads = settings.Threads,
+            CustomOpLibraries = settings.CustomOpLibraries.Count > 0 ? settings.CustomOpLibraries : DefaultCustomOps(model.Path),
+        });
     }
 
     private static TrtRunner CreatePlanRunner(ModelSource model, RunnerSettings settings)

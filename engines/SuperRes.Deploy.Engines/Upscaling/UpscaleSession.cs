@@ -76,11 +76,6 @@ public sealed class UpscaleSession : IDisposable
         var source = ModelSource.Detect(modelPath);
         if (source.Format == ModelFormat.Bundle)
         {
-            if (options.Runner.PluginLibraries.Count > 0 && options.Backend == InferenceBackend.Ort)
-            {
-                throw DeployException.Usage("--plugins applies to TensorRT plans; a bundle on ONNX Runtime takes --custom-ops");
-            }
-
             // The runner and the graph analysis read the extracted files while the session opens; then they go.
             using var checkout = BundleCheckout.Open(source.Path, options.Backend);
             return Open(source, checkout.Backend, RunnerFactory.Create(checkout.Model, checkout.Backend, checkout.SettingsFor(options.Runner)),

@@ -28,6 +28,18 @@ public sealed class RunnerFactoryTests : IDisposable
     }
 
     [Fact]
+    public void TensorRT_plugins_for_an_onnx_model_are_a_usage_error_naming_custom_ops()
+    {
+        var error = Assert.Throws<DeployException>(() => RunnerFactory.Create(
+            ModelSource.Detect(RepoPaths.FixtureModel("plain_sr.onnx")), InferenceBackend.Auto,
+            new RunnerSettings { PluginLibraries = [Path.Combine(_directory, "libplugin.so")] }));
+
+        Assert.Equal(FailureKind.Usage, error.Kind);
+        Assert.Contains("--plugins applies to TensorRT plans", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--custom-ops", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_plain_model_needs_no_custom_ops()
     {
         Assert.Empty(RunnerFactory.DefaultCustomOps(RepoPaths.FixtureModel("plain_sr.onnx")));
